@@ -1,0 +1,3 @@
+from techcheck.cli import main
+
+raise SystemExit(main())

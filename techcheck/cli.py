@@ -1,0 +1,258 @@
+"""The command line. Thin: parse arguments, run the pipeline, show progress and a summary.
+
+Heavy libraries (psutil, yara, rich, jinja2, pymobiledevice3, adb-shell) are imported inside the
+commands, so ``techcheck --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from techcheck import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_PARTIAL = 0, 2, 3, 4
+
+
+class UsageError(Exception):
+    """An expected problem with what the person asked for: shown as one line, exit code 2."""
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=("en", "es"), default="en", help="language of the text shown (default: en)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="techcheck",
+        description="A technology safety checkup. It looks, it never changes anything.",
+    )
+    parser.add_argument("--version", action="version", version=f"techcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="check a device and write a report")
+    targets = scan.add_subparsers(dest="target", metavar="TARGET")
+    local = targets.add_parser("local", help="check this computer")
+    local.add_argument("--json", metavar="FILE", help="save the report as JSON in FILE ('-' for standard output)")
+    local.add_argument(
+        "--indicators", metavar="FILE", action="append", default=[], type=Path,
+        help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2 or YARA); repeatable",
+    )
+    _add_lang(local)
+
+    plan = commands.add_parser("plan", help="turn reports into a plain-language safety plan")
+    plan.add_argument("reports", metavar="REPORT.json", nargs="+", type=Path)
+    plan.add_argument("-o", "--output", metavar="FILE", help="plan.html, plan.md or plan.json (default: show it here)")
+    _add_lang(plan)
+
+    sigs = commands.add_parser("signatures", help="manage the indicators of known spying tools")
+    sig_commands = sigs.add_subparsers(dest="sig_command", metavar="ACTION")
+    update = sig_commands.add_parser("update", help="download or import indicators (the only network use)")
+    update.add_argument("--from", dest="source", metavar="PATH_OR_URL", help="a file, a folder or a URL (default: Echap)")
+    _add_lang(update)
+    status = sig_commands.add_parser("status", help="show which indicators are installed")
+    _add_lang(status)
+    return parser
+
+
+def _consoles() -> tuple[Any, Any]:
+    from rich.console import Console
+
+    return Console(), Console(stderr=True)
+
+
+# scan ----------------------------------------------------------------------------------------------
+def _load_indicators(paths: list[Path]) -> tuple[Any, Any]:
+    from techcheck.indicators import IndicatorError, load_indicators
+    from techcheck.indicators.yara_rules import compile_rules
+
+    try:
+        indicators = load_indicators(paths)
+        rules = compile_rules(indicators.yara)
+    except IndicatorError as exc:
+        raise UsageError(("error.indicators", {"problem": str(exc)})) from None
+    return indicators, rules
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from techcheck.collect.local import step_count
+    from techcheck.messages import Messages
+    from techcheck.pipeline import scan_local
+
+    t = Messages(args.lang)
+    out, err = _consoles()
+    indicators, rules = _load_indicators(args.indicators)
+    for warning in indicators.warnings:
+        err.print(t("signatures.warning", warning=warning), markup=False, highlight=False)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("", total=step_count() + 1)
+
+        def advance(step: str) -> None:
+            progress.update(task, description=t(step), advance=1)
+
+        result = scan_local(indicators, rules, progress=advance)
+    if args.json:
+        _save_report(result.report, args.json, t)
+    summary_console = err if args.json == "-" else out
+    show_summary(summary_console, result.report, t, args.json)
+    return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def _save_report(report: dict[str, Any], target: str, t: Any) -> None:
+    import json
+
+    from techcheck.report import write_report
+
+    if target == "-":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        return
+    path = Path(target).expanduser()
+    try:
+        write_report(report, path)
+    except OSError as exc:
+        raise UsageError(("error.output", {"path": str(path), "problem": exc.strerror or str(exc)})) from None
+
+
+def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from techcheck.plan.build import seen_text
+    from techcheck.plan.guides import load_guide
+
+    target = report["target"]
+    console.print(Text(t("summary.title", target=target.get("id") or target.get("kind")), style="bold"))
+    findings = report["findings"]
+    if findings:
+        table = Table(title=t("summary.found", count=len(findings)), title_justify="left")
+        for column in ("summary.col.level", "summary.col.what", "summary.col.detail"):
+            table.add_column(t(column))
+        for finding in findings:
+            guide = load_guide(finding["guide"], t.lang)
+            detail = seen_text(guide, finding["subject"], t) if guide else finding["subject"].get("name", "")
+            table.add_row(Text(t(f"severity.{finding['severity']}")), Text(t(f"category.{finding['category']}")), Text(detail))
+        console.print(table)
+    else:
+        console.print(Text(t("summary.none")))
+    checks = report["checks"]
+    done = [c for c in checks if c["status"] in ("ok", "finding")]
+    missed = [c for c in checks if c["status"] in ("skipped", "failed")]
+    console.print(Text(t("summary.checked", count=len(done))))
+    if missed:
+        console.print(Text(t("summary.not_checked", count=len(missed))))
+        for check in missed:
+            reason_key = check["note"].split(":", 1)[0].strip()
+            reason = t(f"reason.{reason_key}") if t.has(f"reason.{reason_key}") else check["note"]
+            name = t(f"check.{check['id']}") if t.has(f"check.{check['id']}") else check["id"]
+            console.print(Text("  • " + t("summary.not_checked_item", check=name, reason=reason)))
+    if any(c["status"] == "failed" for c in checks):
+        console.print(Text(t("summary.partial")))
+    console.print(Text(t("summary.no_change")))
+    if saved and saved != "-":
+        console.print(Text(t("summary.saved", path=saved)))
+        console.print(Text(t("summary.next", path=saved)))
+    elif not saved:
+        console.print(Text(t("summary.not_saved")))
+
+
+# plan ----------------------------------------------------------------------------------------------
+def cmd_plan(args: argparse.Namespace) -> int:
+    from techcheck.plan import RENDERERS, build_plan, render_markdown
+    from techcheck.report import ReportError, read_report
+
+    try:
+        reports = [read_report(path) for path in args.reports]
+    except ReportError as exc:
+        raise UsageError(("error.report", {"problem": str(exc)})) from None
+    plan = build_plan(reports, args.lang)
+    if not args.output:
+        from rich.markdown import Markdown
+
+        out, _ = _consoles()
+        out.print(Markdown(render_markdown(plan)))
+        return EXIT_OK
+    path = Path(args.output).expanduser()
+    renderer = RENDERERS.get(path.suffix.lower())
+    if renderer is None:
+        raise UsageError(("error.plan_format", {"path": str(path)}))
+    try:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(renderer(plan), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise UsageError(("error.output", {"path": str(path), "problem": exc.strerror or str(exc)})) from None
+    return EXIT_OK
+
+
+# signatures ----------------------------------------------------------------------------------------
+def cmd_signatures(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from techcheck.indicators import Store, UpdateError
+    from techcheck.messages import Messages
+
+    t = Messages(args.lang)
+    out, err = _consoles()
+    store = Store()
+    if args.sig_command == "update":
+        try:
+            meta = store.update(args.source)
+        except UpdateError as exc:
+            err.print(Text(t("signatures.kept", problem=str(exc))))
+            return EXIT_UNREACHABLE if exc.unreachable else EXIT_USAGE
+        entries = sum(int(f.get("entries", 0)) for f in meta["files"])
+        out.print(Text(t("signatures.updated", source=meta["source"], entries=entries)))
+        for item in meta["files"]:
+            for warning in item.get("warnings", []):
+                err.print(Text(t("signatures.warning", warning=warning)))
+        return EXIT_OK
+    if args.sig_command == "status":
+        status = store.status()
+        shipped = status["shipped"]
+        out.print(Text(t("signatures.status.shipped", version=shipped["version"], entries=shipped["entries"],
+                         yara=status["yara_shipped"])))
+        imported = status["imported"]
+        if not imported:
+            out.print(Text(t("signatures.status.none")))
+            return EXIT_OK
+        out.print(Text(t("signatures.status.imported", source=imported["source"], updated=imported["updated"][:10],
+                         age=imported["age_days"] if imported["age_days"] is not None else "?")))
+        for item in imported["files"]:
+            out.print(Text(t("signatures.status.file", **{k: item.get(k, "") for k in ("name", "format", "entries")})))
+    return EXIT_OK
+
+
+COMMANDS = {"scan": cmd_scan, "plan": cmd_plan, "signatures": cmd_signatures}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = COMMANDS.get(args.command or "")
+    if command is None or (args.command == "scan" and not args.target) or (
+        args.command == "signatures" and not args.sig_command
+    ):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return command(args)
+    except UsageError as exc:
+        from techcheck.messages import Messages
+
+        key, values = exc.args[0]
+        print(Messages(getattr(args, "lang", "en"))(key, **values), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        from techcheck.messages import Messages
+
+        print(Messages(getattr(args, "lang", "en"))("error.interrupted"), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

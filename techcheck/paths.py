@@ -1,0 +1,26 @@
+"""Where techcheck keeps things: its data inside the package, and the person's TECHCHECK_HOME."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """``signatures`` or ``guides``: inside the installed wheel, or at the top of a source checkout."""
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / name
+
+
+def techcheck_home() -> Path:
+    """``$TECHCHECK_HOME``, or the platform's user data folder. Not created until something is saved."""
+    env = os.environ.get("TECHCHECK_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("techcheck", appauthor=False))

@@ -1,0 +1,40 @@
+"""collect → parse → checks → report, for one target. The CLI and the tests both call this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from techcheck.checks import LOCAL_CHECKS, Outcome, run_checks
+from techcheck.indicators import IndicatorSet
+from techcheck.model import Snapshot
+from techcheck.parse import parse_snapshot
+from techcheck.report import build_report
+
+
+@dataclass
+class ScanResult:
+    snapshot: Snapshot
+    outcome: Outcome
+    report: dict[str, Any]
+
+    @property
+    def partial(self) -> bool:
+        return any(r.status == "failed" for r in self.outcome.results)
+
+
+def scan_local(
+    indicators: IndicatorSet,
+    rules: Any = None,
+    progress: Callable[[str], None] | None = None,
+    home: Path | None = None,
+) -> ScanResult:
+    from techcheck.collect.local import collect_local
+
+    snapshot = collect_local(indicators=indicators, rules=rules, progress=progress, home=home)
+    if progress:
+        progress("step.checks")
+    outcome = run_checks(LOCAL_CHECKS, parse_snapshot(snapshot), indicators)
+    return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))

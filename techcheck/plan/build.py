@@ -1,0 +1,178 @@
+"""Reports + guides → a Plan: what was seen, what it can mean, the options, what was and was not checked.
+
+Pure: no I/O beyond reading guides. Renderers (html.py, markdown.py) turn a Plan into a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from string import Formatter
+
+from techcheck.messages import Messages
+from techcheck.model import utc_now
+from techcheck.plan.guides import Guide, load_guide
+from techcheck.report import LoadedReport
+from techcheck.text import clip
+
+# Most likely first (safety-plan guidance P8): accounts and location before device findings,
+# stalkerware last. Within a category, stronger signs first.
+CATEGORY_ORDER = (
+    "accounts",
+    "location",
+    "watchware",
+    "remote-access",
+    "network",
+    "permissions",
+    "device-security",
+    "other",
+    "stalkerware",
+)
+SEVERITY_ORDER = ("high", "medium", "low", "info")
+MAX_ITEMS_PER_GUIDE = 200
+
+
+@dataclass
+class SeenItem:
+    text: str
+    device: str
+    severity: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanSection:
+    guide: Guide
+    category: str
+    severity: str
+    items: list[SeenItem] = field(default_factory=list)
+    hidden: int = 0  # items over MAX_ITEMS_PER_GUIDE
+
+
+@dataclass
+class CheckLine:
+    device: str
+    title: str
+    status: str
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass
+class ReportRef:
+    path: str
+    sha256: str
+    created: str
+    device: str
+
+
+@dataclass
+class Plan:
+    lang: str
+    created: str
+    intro: Guide | None
+    not_checked_guide: Guide | None
+    devices: list[str]
+    sections: list[PlanSection]
+    checked: list[CheckLine]
+    not_checked: list[CheckLine]
+    credits: list[str]
+    reports: list[ReportRef]
+
+
+class _Values(dict):
+    def __init__(self, values: dict[str, str], missing: str) -> None:
+        super().__init__(values)
+        self.missing = missing
+
+    def __missing__(self, key: str) -> str:
+        return self.missing
+
+
+def seen_text(guide: Guide, subject: dict[str, str], t: Messages) -> str:
+    values = {k: clip(v) for k, v in subject.items() if v}
+    template = guide.seen or "{name}"
+    try:
+        return Formatter().vformat(template, (), _Values(values, t("plan.something")))
+    except (ValueError, IndexError, KeyError):
+        return clip(subject.get("name") or t("plan.something"))
+
+
+def device_label(target: dict[str, str], t: Messages) -> str:
+    kind = target.get("kind", "")
+    kind_text = t(f"plan.device_kind.{kind}") if t.has(f"plan.device_kind.{kind}") else kind
+    name = " ".join(x for x in (target.get("model", ""), target.get("id", "")) if x) or "?"
+    return t("plan.device", kind=kind_text, name=name)
+
+
+def _reason(note: str, t: Messages) -> tuple[str, str]:
+    key, _, detail = note.partition(":")
+    if t.has(f"reason.{key.strip()}"):
+        return t(f"reason.{key.strip()}"), detail.strip()
+    return t("reason.error"), note
+
+
+def _check_title(check_id: str, t: Messages) -> str:
+    return t(f"check.{check_id}") if t.has(f"check.{check_id}") else check_id
+
+
+def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
+    t = Messages(lang)
+    sections: dict[str, PlanSection] = {}
+    checked: list[CheckLine] = []
+    not_checked: list[CheckLine] = []
+    credits: list[str] = []
+    devices: list[str] = []
+    refs: list[ReportRef] = []
+    for report in reports:
+        data = report.data
+        device = device_label(data["target"], t)
+        devices.append(device)
+        refs.append(ReportRef(report.path, report.sha256, data.get("created", ""), device))
+        for source in data["indicators"]:
+            if source.get("licence"):
+                line = t("plan.credit", source=source.get("source", ""), licence=source["licence"])
+                if line not in credits:
+                    credits.append(line)
+        for check in data["checks"]:
+            line = CheckLine(device, _check_title(check["id"], t), check["status"])
+            if check["status"] in ("skipped", "failed"):
+                line.reason, line.detail = _reason(check["note"], t)
+                not_checked.append(line)
+            else:
+                checked.append(line)
+        for finding in data["findings"]:
+            guide = load_guide(finding["guide"], lang) or load_guide(f"{finding['category']}", lang)
+            if guide is None:
+                continue
+            section = sections.get(guide.id)
+            if section is None:
+                section = sections[guide.id] = PlanSection(guide, finding["category"], finding["severity"])
+            if SEVERITY_ORDER.index(finding["severity"]) < SEVERITY_ORDER.index(section.severity):
+                section.severity = finding["severity"]
+            if len(section.items) >= MAX_ITEMS_PER_GUIDE:
+                section.hidden += 1
+                continue
+            details = [e.get("detail", "") for e in finding["evidence"] if e.get("detail")]
+            details += [f"{m.get('by', '')}: {m.get('value', '')} ({m.get('source', '')})" for m in finding["matched"]]
+            section.items.append(
+                SeenItem(seen_text(guide, finding["subject"], t), device, finding["severity"], details)
+            )
+    ordered = sorted(
+        sections.values(),
+        key=lambda s: (
+            CATEGORY_ORDER.index(s.category) if s.category in CATEGORY_ORDER else len(CATEGORY_ORDER),
+            SEVERITY_ORDER.index(s.severity),
+        ),
+    )
+    return Plan(
+        lang=t.lang,
+        created=utc_now(),
+        intro=load_guide("about-this-plan", lang),
+        not_checked_guide=load_guide("what-we-could-not-check", lang),
+        devices=list(dict.fromkeys(devices)),
+        sections=ordered,
+        checked=checked,
+        not_checked=not_checked,
+        credits=credits,
+        reports=refs,
+    )
