@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     local = targets.add_parser("local", help="check this computer")
     local.add_argument("--json", metavar="FILE", help="save the report as JSON in FILE ('-' for standard output)")
     local.add_argument(
-        "--indicators", metavar="FILE", action="append", default=[], type=Path,
+        "--indicators",
+        metavar="FILE",
+        action="append",
+        default=[],
+        type=Path,
         help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2 or YARA); repeatable",
     )
     _add_lang(local)
@@ -50,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     sigs = commands.add_parser("signatures", help="manage the indicators of known spying tools")
     sig_commands = sigs.add_subparsers(dest="sig_command", metavar="ACTION")
     update = sig_commands.add_parser("update", help="download or import indicators (the only network use)")
-    update.add_argument("--from", dest="source", metavar="PATH_OR_URL", help="a file, a folder or a URL (default: Echap)")
+    update.add_argument(
+        "--from", dest="source", metavar="PATH_OR_URL", help="a file, a folder or a URL (default: Echap)"
+    )
     _add_lang(update)
     status = sig_commands.add_parser("status", help="show which indicators are installed")
     _add_lang(status)
@@ -60,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _consoles() -> tuple[Any, Any]:
     from rich.console import Console
 
-    return Console(), Console(stderr=True)
+    # soft_wrap: long lines (paths, commands) are not cut by inserted line breaks, so they stay copyable.
+    return Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
 
 
 # scan ----------------------------------------------------------------------------------------------
@@ -135,7 +142,9 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
         for finding in findings:
             guide = load_guide(finding["guide"], t.lang)
             detail = seen_text(guide, finding["subject"], t) if guide else finding["subject"].get("name", "")
-            table.add_row(Text(t(f"severity.{finding['severity']}")), Text(t(f"category.{finding['category']}")), Text(detail))
+            table.add_row(
+                Text(t(f"severity.{finding['severity']}")), Text(t(f"category.{finding['category']}")), Text(detail)
+            )
         console.print(table)
     else:
         console.print(Text(t("summary.none")))
@@ -214,14 +223,30 @@ def cmd_signatures(args: argparse.Namespace) -> int:
     if args.sig_command == "status":
         status = store.status()
         shipped = status["shipped"]
-        out.print(Text(t("signatures.status.shipped", version=shipped["version"], entries=shipped["entries"],
-                         yara=status["yara_shipped"])))
+        out.print(
+            Text(
+                t(
+                    "signatures.status.shipped",
+                    version=shipped["version"],
+                    entries=shipped["entries"],
+                    yara=status["yara_shipped"],
+                )
+            )
+        )
         imported = status["imported"]
         if not imported:
             out.print(Text(t("signatures.status.none")))
             return EXIT_OK
-        out.print(Text(t("signatures.status.imported", source=imported["source"], updated=imported["updated"][:10],
-                         age=imported["age_days"] if imported["age_days"] is not None else "?")))
+        out.print(
+            Text(
+                t(
+                    "signatures.status.imported",
+                    source=imported["source"],
+                    updated=imported["updated"][:10],
+                    age=imported["age_days"] if imported["age_days"] is not None else "?",
+                )
+            )
+        )
         for item in imported["files"]:
             out.print(Text(t("signatures.status.file", **{k: item.get(k, "") for k in ("name", "format", "entries")})))
     return EXIT_OK
@@ -234,8 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = COMMANDS.get(args.command or "")
-    if command is None or (args.command == "scan" and not args.target) or (
-        args.command == "signatures" and not args.sig_command
+    if (
+        command is None
+        or (args.command == "scan" and not args.target)
+        or (args.command == "signatures" and not args.sig_command)
     ):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

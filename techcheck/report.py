@@ -25,7 +25,9 @@ class ReportError(Exception):
     """A report file we cannot use. ``str()`` is one line naming the file and the problem."""
 
 
-def build_report(target: Target, indicators: IndicatorSet, outcome: Outcome, created: str | None = None) -> dict[str, Any]:
+def build_report(
+    target: Target, indicators: IndicatorSet, outcome: Outcome, created: str | None = None
+) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "techcheck", "version": __version__},
@@ -56,7 +58,11 @@ class LoadedReport:
 def _strings(value: Any, limit: int = 1024) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {clip(k, 64): clip(v, limit) for k, v in value.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    return {
+        clip(k, 64): clip(v, limit)
+        for k, v in value.items()
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+    }
 
 
 def _require(cond: bool, path: str, problem: str) -> None:

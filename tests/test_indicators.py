@@ -108,9 +108,11 @@ def test_lookup_time_does_not_grow_with_the_set() -> None:
         ("- name: X\n  type: [stalkerware\n", "invalid YAML at line"),
         ("- &a name: X\n  type: stalkerware\n- *a\n", "anchors and aliases"),
         ("just text\n", "not an indicator file we know"),
-        ("{\"type\": \"bundle\"}", "not a STIX 2 bundle"),
-        ("{\"type\": \"bundle\", \"objects\": [{\"type\": \"indicator\", \"pattern\": \"[x:y = 'z']\"}]}",
-         "no indicator with a pattern we support"),
+        ('{"type": "bundle"}', "not a STIX 2 bundle"),
+        (
+            '{"type": "bundle", "objects": [{"type": "indicator", "pattern": "[x:y = \'z\']"}]}',
+            "no indicator with a pattern we support",
+        ),
         ("{nope", "invalid JSON"),
         ("", "empty"),
     ],
@@ -152,7 +154,11 @@ def test_echap_format_is_detected_and_quirks_handled() -> None:
     by_name = {e.name: e for e in loaded.entries}
     assert by_name["SpyTwo"].ips == ("198.51.100.2",)  # the `c2: ip:` typo
     assert by_name["SpyOne"].names == ("SpyOne", "SpyUno")
-    assert set(by_name["SpyOne"].domains) == {"spyone.example", "http://dl.spyone.example/app.apk", "api.spyone.example"}
+    assert set(by_name["SpyOne"].domains) == {
+        "spyone.example",
+        "http://dl.spyone.example/app.apk",
+        "api.spyone.example",
+    }
     assert by_name["Kidwatch"].type == "watchware"
     assert by_name["Kidwatch"].platforms == ("android", "ios")
     ind = IndicatorSet(loaded.entries)
@@ -252,7 +258,7 @@ def test_broken_yara_file_names_the_file(tmp_path: Path) -> None:
     from techcheck.indicators.yara_rules import compile_rules
 
     rule = tmp_path / "broken.yar"
-    rule.write_text("rule broken { strings: $a = \"x\" condition: $b }\n")
+    rule.write_text('rule broken { strings: $a = "x" condition: $b }\n')
     ind = load_indicators([rule])
     with pytest.raises(IndicatorError, match="broken.yar: YARA rules do not compile"):
         compile_rules(ind.yara)

@@ -89,9 +89,7 @@ def merge_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def _note(problems: list[Problem]) -> str:
-    parts = list(
-        dict.fromkeys(" ".join(f"{p.reason}: {p.detail}".split()) if p.detail else p.reason for p in problems)
-    )
+    parts = list(dict.fromkeys(" ".join(f"{p.reason}: {p.detail}".split()) if p.detail else p.reason for p in problems))
     note = "; ".join(parts[:5])
     if len(parts) > 5:
         note += f"; and {len(parts) - 5} more"

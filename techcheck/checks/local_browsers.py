@@ -35,10 +35,16 @@ def check_accounts(facts: Facts, ind: IndicatorSet) -> list[Finding]:
                 id="local.browser-account",
                 category="accounts",
                 severity="low",
-                subject={"kind": "account", "account": profile.account, "browser": profile.browser,
-                         "profile": profile.display_name or profile.profile},
+                subject={
+                    "kind": "account",
+                    "account": profile.account,
+                    "browser": profile.browser,
+                    "profile": profile.display_name or profile.profile,
+                },
                 guide="browser-account",
-                evidence=(Evidence(profile.artifact, f"{profile.browser} {profile.profile}: {syncing} {profile.account}"),),
+                evidence=(
+                    Evidence(profile.artifact, f"{profile.browser} {profile.profile}: {syncing} {profile.account}"),
+                ),
             )
         )
     return out
@@ -65,11 +71,22 @@ def check_extensions(facts: Facts, ind: IndicatorSet) -> list[Finding]:
                 id="local.browser-extension",
                 category=category,
                 severity=severity,
-                subject={"kind": "extension", "extension": ext.id, "name": name or ext.id,
-                         "browser": ext.browser, "profile": ext.profile, "install": ext.install},
+                subject={
+                    "kind": "extension",
+                    "extension": ext.id,
+                    "name": name or ext.id,
+                    "browser": ext.browser,
+                    "profile": ext.profile,
+                    "install": ext.install,
+                },
                 guide="browser-extension",
                 matched=tuple(matches(entries, "extension", ext.id)),
-                evidence=(Evidence(ext.artifact, f"{ext.browser} {ext.profile}: {ext.id} {name!r} {ext.version} {ext.install} {state}"),),
+                evidence=(
+                    Evidence(
+                        ext.artifact,
+                        f"{ext.browser} {ext.profile}: {ext.id} {name!r} {ext.version} {ext.install} {state}",
+                    ),
+                ),
             )
         )
     return out
@@ -83,8 +100,13 @@ def check_site_location(facts: Facts, ind: IndicatorSet) -> list[Finding]:
                 id="local.browser-location",
                 category="location",
                 severity="low",
-                subject={"kind": "setting", "setting": grant.site, "site": grant.site, "browser": grant.browser,
-                         "profile": grant.profile},
+                subject={
+                    "kind": "setting",
+                    "setting": grant.site,
+                    "site": grant.site,
+                    "browser": grant.browser,
+                    "profile": grant.profile,
+                },
                 guide="browser-location",
                 evidence=(Evidence(grant.artifact, f"{grant.browser} {grant.profile}: {grant.site} may see location"),),
             )

@@ -18,7 +18,8 @@ def check_sessions(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     for session in facts.of(LoginSession):
         if not session.remote:
             continue
-        detail = f"{session.source}: {session.user} on {session.tty or '?'} from {session.host or '?'} since {session.started or '?'}"
+        where = f"on {session.tty or '?'} from {session.host or '?'} since {session.started or '?'}"
+        detail = f"{session.source}: {session.user} {where}"
         out.append(
             Finding(
                 id="local.remote-login",
@@ -72,9 +73,13 @@ def check_ssh_keys(facts: Facts, ind: IndicatorSet) -> list[Finding]:
                 id="local.ssh-key",
                 category="accounts",
                 severity="medium",
-                subject={"kind": "account", "account": _key_account(key.file),
-                         "name": key.comment or key.fingerprint,
-                         "fingerprint": key.fingerprint, "path": key.file},
+                subject={
+                    "kind": "account",
+                    "account": _key_account(key.file),
+                    "name": key.comment or key.fingerprint,
+                    "fingerprint": key.fingerprint,
+                    "path": key.file,
+                },
                 guide="computer-ssh-key",
                 evidence=(Evidence(key.artifact, detail),),
             )

@@ -51,7 +51,13 @@ def check_connections(facts: Facts, ind: IndicatorSet) -> list[Finding]:
                     subject={"kind": "process", "name": entry.name, "process": conn.process, "host": conn.raddr},
                     guide="computer-network",
                     matched=tuple(matches([entry], "ip", conn.raddr)),
-                    evidence=(Evidence(conn.artifact, f"{conn.status} {conn.laddr}:{conn.lport} -> {conn.raddr}:{conn.rport} pid {conn.pid} {conn.process}"),),
+                    evidence=(
+                        Evidence(
+                            conn.artifact,
+                            f"{conn.status} {conn.laddr}:{conn.lport} -> {conn.raddr}:{conn.rport} "
+                            f"pid {conn.pid} {conn.process}",
+                        ),
+                    ),
                 )
             )
     return out

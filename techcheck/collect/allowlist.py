@@ -50,7 +50,7 @@ def is_allowed(table: dict[str, Command], argv: list[str]) -> bool:
         if len(command.argv) != len(argv):
             continue
         ok = True
-        for part, actual in zip(command.argv, argv):
+        for part, actual in zip(command.argv, argv, strict=True):
             if part.startswith("{") and part.endswith("}"):
                 ok = bool(re.fullmatch(command.params[part[1:-1]], actual))
             else:

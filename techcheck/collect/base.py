@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,18 @@ from techcheck.model import Artifact, Problem, Snapshot
 
 MAX_FILE = 16 * 1024 * 1024  # a settings file larger than this is not a settings file
 COMMAND_TIMEOUT = 15.0
+
+
+_ENV_VAR = re.compile(r"%([A-Za-z0-9_()]+)%")
+
+
+def expand_path(raw: str, home: Path, env: dict[str, str]) -> str:
+    """``~`` → the home folder; Windows ``%VAR%`` → its value in ``env`` (case-insensitive), else kept."""
+    path = raw.strip()
+    if path.startswith("~"):
+        path = str(home) + path[1:]
+    upper = {k.upper(): v for k, v in env.items()}
+    return _ENV_VAR.sub(lambda m: upper.get(m.group(1).upper(), m.group(0)), path)
 
 
 @dataclass
@@ -58,7 +73,9 @@ class Context:
         self.snapshot.add(artifact)
         return artifact
 
-    def add(self, kind: str, source: str, content: bytes | str, name: str = "", meta: dict[str, str] | None = None) -> Artifact:
+    def add(
+        self, kind: str, source: str, content: bytes | str, name: str = "", meta: dict[str, str] | None = None
+    ) -> Artifact:
         artifact = Artifact.make(kind, source, content, name=name or kind, meta=meta)
         self.snapshot.add(artifact)
         return artifact
@@ -78,7 +95,10 @@ class Context:
         """Run one allow-listed command. Missing program → skipped; timeout → failed."""
         argv = argv_for(LOCAL, key, **params)
         self.snapshot.attempted.add(kind)
-        env = {**self.env, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat"}
+        # A private, throw-away cache folder: some tools write one as a side effect of reading
+        # (gsettings → dconf creates ~/.cache/dconf/user), and the scan must not change the home folder.
+        cache = tempfile.mkdtemp(prefix="techcheck-")
+        env = {**self.env, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat", "XDG_CACHE_HOME": cache}
         try:
             proc = subprocess.run(  # noqa: S603 - argv comes from the allow-list
                 argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env, check=False
@@ -92,6 +112,8 @@ class Context:
         except OSError as exc:
             self.problem(kind, "failed", "error", f"{argv[0]}: {exc.strerror or exc}")
             return None
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
 

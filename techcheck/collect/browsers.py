@@ -122,8 +122,13 @@ def _extension_folder(ctx: Context, browser: str, profile: Path, ext_dir: Path) 
         return
     envelope = json.dumps({"manifest": manifest_text, "messages": messages})
     meta = {"browser": browser, "profile": profile.name, "id": ext_dir.name, "path": str(folder)}
-    ctx.add("chromium_extension", f"file:{folder / 'manifest.json'}", envelope,
-            name=f"chromium_extension:{folder}", meta=meta)
+    ctx.add(
+        "chromium_extension",
+        f"file:{folder / 'manifest.json'}",
+        envelope,
+        name=f"chromium_extension:{folder}",
+        meta=meta,
+    )
 
 
 def collect_chromium(ctx: Context, browser: str, root: Path) -> None:
@@ -172,8 +177,13 @@ def _firefox_permissions(ctx: Context, profile: Path, meta: dict[str, str]) -> N
         ctx.problem("firefox_permissions", "failed", reason, f"{path}: {exc}")
         return
     data = [{"origin": r[0], "type": r[1], "permission": r[2]} for r in rows]
-    ctx.add("firefox_permissions", f"sqlite:{path}", json.dumps(data), name=f"firefox_permissions:{path}",
-            meta={**meta, "path": str(path)})
+    ctx.add(
+        "firefox_permissions",
+        f"sqlite:{path}",
+        json.dumps(data),
+        name=f"firefox_permissions:{path}",
+        meta={**meta, "path": str(path)},
+    )
 
 
 def collect_firefox(ctx: Context, root: Path) -> None:

@@ -12,7 +12,7 @@ import os
 import shutil
 from typing import Any
 
-from techcheck.collect.base import Context
+from techcheck.collect.base import Context, expand_path
 from techcheck.indicators.yara_rules import origin_of
 from techcheck.parse import parse_artifact
 from techcheck.parse.records import AutostartEntry, ProcessRecord
@@ -46,7 +46,7 @@ def _targets(ctx: Context) -> list[str]:
             continue
         for record in records:
             if isinstance(record, AutostartEntry):
-                target = record.target
+                target = expand_path(record.target, ctx.home, ctx.env) if "%" in record.target else record.target
                 if target and not os.path.isabs(target) and "\\" not in target:
                     target = shutil.which(target, path=search) or ""
             elif isinstance(record, ProcessRecord):
@@ -119,4 +119,3 @@ def collect_file_scan(ctx: Context) -> None:
             ctx.problem("file_scan", "skipped", "too-many", f"only the first {MAX_FILES} programs were read")
             break
     ctx.add("file_scan", "sha256 and YARA of programs that run or start on their own", json.dumps(rows))
-

@@ -85,8 +85,12 @@ def collect_sessions(ctx: Context) -> None:
     for session in ids[:100]:
         shown = ctx.run("loginctl_session", "loginctl-show", session=session)
         if shown and shown.returncode == 0:
-            ctx.add("loginctl_session", f"command:loginctl show-session {session}", shown.stdout,
-                    name=f"loginctl_session:{session}")
+            ctx.add(
+                "loginctl_session",
+                f"command:loginctl show-session {session}",
+                shown.stdout,
+                name=f"loginctl_session:{session}",
+            )
 
 
 def _wtmpdb_rows(path: Path) -> list[dict]:

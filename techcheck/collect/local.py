@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from techcheck.collect import browsers, files
-from techcheck.collect.base import Context, Step, run_steps
+from techcheck.collect.base import Context, Step, expand_path, run_steps
 from techcheck.model import Snapshot, Target
 from techcheck.text import clip
 
@@ -45,7 +45,9 @@ def local_target(plat: str) -> Target:
             pass
     elif plat == "macos":
         os_name = f"macOS {platform.mac_ver()[0]}"
-    return Target(kind="local", id=clip(socket.gethostname(), 128), model=clip(platform.machine(), 64), os=clip(os_name))
+    return Target(
+        kind="local", id=clip(socket.gethostname(), 128), model=clip(platform.machine(), 64), os=clip(os_name)
+    )
 
 
 def collect_processes(ctx: Context) -> None:
@@ -67,6 +69,14 @@ def collect_processes(ctx: Context) -> None:
         if len(rows) >= MAX_PROCESSES:
             break
     ctx.add("processes", "psutil.process_iter", json.dumps(rows))
+
+
+def collect_psutil_users(ctx: Context) -> None:
+    """psutil.users() reads utmpx on macOS and WTS on Windows: the same artifact as Linux's utmp."""
+    import psutil
+
+    users = [u._asdict() for u in psutil.users()]
+    ctx.add("utmp_users", "psutil.users", json.dumps(users))
 
 
 def collect_connections(ctx: Context) -> None:
@@ -102,25 +112,13 @@ def collect_connections(ctx: Context) -> None:
     ctx.add("connections", "psutil.net_connections", json.dumps(rows))
 
 
-def expand_install_path(raw: str, home: Path, env: dict[str, str]) -> str:
-    path = raw.strip()
-    if path.startswith("~"):
-        path = str(home) + path[1:]
-    for var in ("LOCALAPPDATA", "APPDATA", "USERPROFILE", "PROGRAMDATA", "PROGRAMFILES", "PROGRAMFILES(X86)"):
-        token = f"%{var}%"
-        if token.lower() in path.lower() and env.get(var):
-            index = path.lower().index(token.lower())
-            path = path[:index] + env[var] + path[index + len(token) :]
-    return path
-
-
 def collect_installed(ctx: Context) -> None:
     """Which install paths of known tools exist here (only paths for this OS are probed)."""
     found = []
     seen: set[str] = set()
     patterns = ctx.indicators.path_patterns(ctx.platform) if ctx.indicators else []
     for raw, _entry in patterns:
-        path = expand_install_path(raw, ctx.home, ctx.env)
+        path = expand_path(raw, ctx.home, ctx.env)
         if "%" in path or (ctx.platform != "windows" and not path.startswith("/")):
             continue
         hits = glob.glob(path.rstrip("/\\"))[:MAX_GLOB_HITS] if "*" in path else [path.rstrip("/\\") or path]

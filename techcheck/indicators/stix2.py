@@ -92,7 +92,5 @@ def load_stix2(data: Any, file: str, origin: str) -> tuple[list[Entry], list[str
         )
     warnings = []
     if unsupported:
-        warnings.append(
-            f"{file}: {len(unsupported)} patterns not supported and skipped, for example {unsupported[0]}"
-        )
+        warnings.append(f"{file}: {len(unsupported)} patterns not supported and skipped, for example {unsupported[0]}")
     return entries, warnings

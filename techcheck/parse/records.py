@@ -70,7 +70,7 @@ class LoginEvent:
     user: str
     tty: str = ""
     host: str = ""
-    time: str = ""  # ISO 8601 UTC
+    time: str = ""  # ISO 8601: ends in Z when UTC; without a zone when the source gives local time
     remote: bool = False
     service: str = ""
     source: str = ""  # wtmp | wtmpdb | last

@@ -10,7 +10,17 @@ from typing import Any
 from techcheck.paths import data_dir
 
 _HEADING = re.compile(r"^(#{2,3})\s+(.*?)\s*\{#([A-Za-z0-9_-]+)((?:\s+[A-Za-z-]+)*)\}\s*$")
-REQUIRED = ("id", "title", "platforms", "os_version", "checked_on", "sources", "may_be_noticed", "evidence_first", "seen")
+REQUIRED = (
+    "id",
+    "title",
+    "platforms",
+    "os_version",
+    "checked_on",
+    "sources",
+    "may_be_noticed",
+    "evidence_first",
+    "seen",
+)
 
 
 class GuideError(Exception):

@@ -72,8 +72,12 @@ def render_markdown(plan: Plan) -> str:
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "sections") and hasattr(value, "meta") and hasattr(value, "lang"):  # a Guide
-            return {"id": value.id, "title": value.title, "checked_on": str(value.meta.get("checked_on", "")),
-                    "sources": list(value.meta.get("sources") or [])}
+            return {
+                "id": value.id,
+                "title": value.title,
+                "checked_on": str(value.meta.get("checked_on", "")),
+                "sources": list(value.meta.get("sources") or []),
+            }
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
