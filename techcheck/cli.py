@@ -129,7 +129,7 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
     from rich.table import Table
     from rich.text import Text
 
-    from techcheck.plan.build import seen_text
+    from techcheck.plan.build import seen_item
     from techcheck.plan.guides import load_guide
 
     target = report["target"]
@@ -141,7 +141,7 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
             table.add_column(t(column))
         for finding in findings:
             guide = load_guide(finding["guide"], t.lang)
-            detail = seen_text(guide, finding["subject"], t) if guide else finding["subject"].get("name", "")
+            detail = seen_item(guide, finding["subject"], t).text if guide else finding["subject"].get("name", "")
             table.add_row(
                 Text(t(f"severity.{finding['severity']}")), Text(t(f"category.{finding['category']}")), Text(detail)
             )

@@ -123,7 +123,7 @@ def test_guide_ids_from_reports_cannot_reach_other_files() -> None:
 
 
 def test_markdown_escaping() -> None:
-    assert md_escape("**x** [a](b) <i>") == r"\*\*x\*\* \[a\]\(b\) \<i\>"
+    assert md_escape("**x** [a](b) <i> 1. a-b") == r"\*\*x\*\* \[a\](b) \<i\> 1. a-b"
     assert md_code("a `b` c") == "`` a `b` c ``"
 
 

@@ -98,7 +98,16 @@ class Context:
         # A private, throw-away cache folder: some tools write one as a side effect of reading
         # (gsettings → dconf creates ~/.cache/dconf/user), and the scan must not change the home folder.
         cache = tempfile.mkdtemp(prefix="techcheck-")
-        env = {**self.env, "LC_ALL": "C", "LANG": "C", "SYSTEMD_PAGER": "", "PAGER": "cat", "XDG_CACHE_HOME": cache}
+        # TZ=UTC: tools that print times (loginctl, last) then print them in UTC.
+        env = {
+            **self.env,
+            "LC_ALL": "C",
+            "LANG": "C",
+            "TZ": "UTC",
+            "SYSTEMD_PAGER": "",
+            "PAGER": "cat",
+            "XDG_CACHE_HOME": cache,
+        }
         try:
             proc = subprocess.run(  # noqa: S603 - argv comes from the allow-list
                 argv, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env, check=False

@@ -7,7 +7,9 @@ Firefox's permission database is queried read-only and immutable, so the browser
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from techcheck.collect.base import Context
@@ -99,9 +101,14 @@ def _chromium_profiles(root: Path, local_state: bytes | None, browser: str) -> l
     return [root / n for n in sorted(names)[:MAX_PROFILES]]
 
 
+def _version_key(folder: Path) -> tuple[int, ...]:
+    """``1.10.0_0`` sorts after ``1.9.2_0``: compare the numbers, not the text."""
+    return tuple(int(n) for n in re.findall(r"\d+", folder.name)[:8])
+
+
 def _extension_folder(ctx: Context, browser: str, profile: Path, ext_dir: Path) -> None:
     try:
-        versions = sorted((v for v in ext_dir.iterdir() if (v / "manifest.json").is_file()), key=lambda p: p.name)
+        versions = sorted((v for v in ext_dir.iterdir() if (v / "manifest.json").is_file()), key=_version_key)
     except OSError:
         return
     if not versions:
@@ -169,9 +176,10 @@ def _firefox_permissions(ctx: Context, profile: Path, meta: dict[str, str]) -> N
     ctx.snapshot.attempted.add("firefox_permissions")
     if not path.is_file():
         return
+    query = "SELECT origin, type, permission, expireType, expireTime FROM moz_perms WHERE type = 'geo' LIMIT 1000"
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=2) as db:
-            rows = db.execute("SELECT origin, type, permission FROM moz_perms WHERE type = 'geo' LIMIT 1000").fetchall()
+        with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=2)) as db:
+            rows = db.execute(query).fetchall()
     except sqlite3.Error as exc:
         reason = "not-readable" if "unable to open" in str(exc) else "malformed"
         ctx.problem("firefox_permissions", "failed", reason, f"{path}: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from techcheck.collect.base import Context, Step
@@ -96,7 +97,7 @@ def collect_sessions(ctx: Context) -> None:
 def _wtmpdb_rows(path: Path) -> list[dict]:
     # immutable=1: read without locks or journals, so the scan changes nothing.
     uri = f"file:{path}?mode=ro&immutable=1"
-    with sqlite3.connect(uri, uri=True, timeout=2) as db:
+    with closing(sqlite3.connect(uri, uri=True, timeout=2)) as db:
         db.row_factory = sqlite3.Row
         rows = db.execute(
             "SELECT Type, User, Login, TTY, RemoteHost, Service FROM wtmp ORDER BY Login DESC LIMIT 2000"

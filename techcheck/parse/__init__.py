@@ -48,7 +48,9 @@ PARSERS: dict[str, Parser] = {
     ),
     "firefox_signed_in_user": lambda a: browsers.parse_firefox_signed_in_user(a.content, _meta(a, "profile")),
     "firefox_extensions": lambda a: browsers.parse_firefox_extensions(a.content, _meta(a, "profile")),
-    "firefox_permissions": lambda a: browsers.parse_firefox_permissions(a.content, _meta(a, "profile")),
+    "firefox_permissions": lambda a: browsers.parse_firefox_permissions(
+        a.content, _meta(a, "profile"), int(_meta(a, "read_ms", "0") or 0)
+    ),
     "gsettings_location": lambda a: system.parse_gsettings_bool(a.text, "org.gnome.system.location enabled"),
     "file_scan": lambda a: system.parse_file_scan(a.content),
     "installed_paths": lambda a: system.parse_installed_paths(a.content),

@@ -14,7 +14,17 @@ from techcheck.text import clip, clip_line, clip_path
 _FIELD_CODES = re.compile(r"%[fFuUdDnNickvm%]")
 _ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WINDOWS_PROGRAM = re.compile(r"^\s*(.+?\.(?:exe|bat|cmd|com|lnk|ps1|vbs|js|scr))(?:\s|$)", re.IGNORECASE)
-_WRAPPERS = {"env", "nohup", "nice", "ionice", "exec", "setsid"}
+# Programs that start another program, and how many arguments each of their options takes: the
+# program they start is the first word after their own options.
+_WRAPPERS: dict[str, dict[str, int]] = {
+    "env": {"-u": 1, "--unset": 1, "-C": 1, "--chdir": 1, "-S": 0, "-i": 0, "-": 0, "-0": 0},
+    "nice": {"-n": 1, "--adjustment": 1},
+    "ionice": {"-c": 1, "-n": 1, "-p": 1, "--class": 1, "--classdata": 1},
+    "nohup": {},
+    "setsid": {},
+    "exec": {},
+    "stdbuf": {"-i": 1, "-o": 1, "-e": 1},
+}
 
 
 def command_target(command: str) -> str:
@@ -35,19 +45,33 @@ def command_target(command: str) -> str:
         parts = shlex.split(command, posix=True)
     except ValueError:
         parts = command.split()
-    for part in parts:
-        part = part.lstrip("@-:+!")
-        if not part or _ENV_ASSIGN.match(part) or part in _WRAPPERS or part.startswith("-"):
+    if parts:
+        parts[0] = parts[0].lstrip("@-:+!")  # systemd's ExecStart prefixes, on the first word only
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        wrapper = _WRAPPERS.get(part.rsplit("/", 1)[-1])
+        if wrapper is not None:
+            index += 1
+            while index < len(parts) and (parts[index].startswith("-") or _ENV_ASSIGN.match(parts[index])):
+                option = parts[index]
+                index += 1 + (wrapper.get(option, 0) if "=" not in option else 0)
+            continue
+        if not part or _ENV_ASSIGN.match(part):
+            index += 1
             continue
         return clip_path(part)
     return ""
 
 
-def _ini_groups(text: str) -> dict[str, dict[str, str]]:
+def _ini_groups(text: str, systemd: bool = False) -> dict[str, dict[str, str]]:
     """A tolerant reader for .desktop and systemd unit files (``[Group]`` then ``Key=Value``).
 
-    Later duplicates win, except that systemd's ``ExecStart`` lines are joined with newlines.
+    Later duplicates win, except systemd's ``ExecStart``: its lines are kept (joined with newlines) and
+    an empty one clears them, as systemd does. In unit files a trailing backslash continues a line.
     """
+    if systemd:
+        text = re.sub(r"\\\n[ \t]*", " ", text)
     groups: dict[str, dict[str, str]] = {}
     current: dict[str, str] | None = None
     for line in text.splitlines():
@@ -61,7 +85,7 @@ def _ini_groups(text: str) -> dict[str, dict[str, str]]:
             continue
         key, value = line.split("=", 1)
         key, value = key.strip(), value.strip()
-        if key == "ExecStart" and current.get(key):
+        if key == "ExecStart" and current.get(key) and value:
             value = current[key] + "\n" + value
         current[key] = value
     return groups
@@ -91,7 +115,7 @@ def parse_desktop_entry(text: str, path: str, scope: str = "user") -> list[Autos
 
 
 def parse_systemd_unit(text: str, path: str, enabled: bool, scope: str = "user") -> list[AutostartEntry]:
-    groups = _ini_groups(text)
+    groups = _ini_groups(text, systemd=True)
     service = groups.get("Service", {})
     commands = [c for c in service.get("ExecStart", "").split("\n") if c.strip()]
     if not commands:
@@ -151,8 +175,9 @@ def parse_autostart_script(path: str) -> list[AutostartEntry]:
 
 
 def effective_xdg(entries: list[AutostartEntry]) -> list[AutostartEntry]:
-    """A user autostart file hides the system file of the same name (XDG Autostart spec)."""
+    """Of the files with one name, the most important wins (XDG Autostart spec): the user's folder, then
+    the system folders in ``XDG_CONFIG_DIRS`` order, which is the order the collector read them in."""
     by_file: dict[str, AutostartEntry] = {}
-    for entry in sorted(entries, key=lambda e: e.scope != "system"):  # system first, user overrides
-        by_file[entry.location.rsplit("/", 1)[-1]] = entry
+    for entry in sorted(entries, key=lambda e: e.scope != "user"):  # stable: keeps the collector's order
+        by_file.setdefault(entry.location.rsplit("/", 1)[-1], entry)
     return list(by_file.values())

@@ -36,7 +36,8 @@ CONTENT_SETTING_ALLOW = 1
 
 
 def _site(pattern: str) -> str:
-    site = pattern.split(",", 1)[0].strip()
+    """``https://x:443,*`` (Chromium) or ``https://x^userContextId=2`` (Firefox) → ``https://x``."""
+    site = pattern.split(",", 1)[0].split("^", 1)[0].strip()
     for default in (":443", ":80"):
         if site.endswith(default):
             site = site[: -len(default)]
@@ -219,10 +220,17 @@ def parse_firefox_extensions(raw: bytes, profile: str) -> list[BrowserExtension]
     return out
 
 
-def parse_firefox_permissions(raw: bytes, profile: str) -> list[SiteLocationGrant]:
-    """Rows ``{origin, type, permission}`` from ``moz_perms`` (permission 1 = allow)."""
+FIREFOX_EXPIRE_TIME = 2  # nsIPermissionManager::EXPIRE_TIME: the grant ends at expireTime (ms)
+
+
+def parse_firefox_permissions(raw: bytes, profile: str, now_ms: int = 0) -> list[SiteLocationGrant]:
+    """Rows ``{origin, type, permission, expireType, expireTime}`` from ``moz_perms`` (permission 1 =
+    allow). Grants that had expired when the rows were read are left out."""
     out = []
     for row in json_list(raw, f"Firefox {profile} permissions"):
-        if isinstance(row, dict) and row.get("type") == "geo" and as_int(row.get("permission")) == 1:
+        if not isinstance(row, dict):
+            continue
+        expired = as_int(row.get("expireType")) == FIREFOX_EXPIRE_TIME and 0 < as_int(row.get("expireTime")) < now_ms
+        if row.get("type") == "geo" and as_int(row.get("permission")) == 1 and not expired:
             out.append(SiteLocationGrant(browser="Firefox", profile=profile, site=_site(str(row.get("origin", "")))))
     return out

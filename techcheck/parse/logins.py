@@ -25,17 +25,32 @@ def iso_from_epoch(seconds: float) -> str:
         return ""
 
 
+_DISPLAY_SUFFIX = re.compile(r":\d+(?:\.\d+)?$")
+
+
 def is_remote_host(host: str) -> bool:
-    """True for a host name or address that is not this computer (``:0`` is a local display)."""
+    """True for a host name or address that is not this computer.
+
+    ``:0`` and ``:1.0`` are local displays; mosh writes ``<address> via mosh [pid]``; IPv6 addresses
+    may come in brackets or as IPv4-mapped (``::ffff:203.0.113.7``).
+    """
     host = host.strip()
-    if not host or host.startswith(":") or not _HOSTNAME.match(host):
+    if " via mosh" in host:
+        host = host.split(" ", 1)[0]
+    if not host or (host.startswith(":") and _DISPLAY_SUFFIX.fullmatch(host)):
         return False
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return False
+    bare = host.strip("[]").split("%", 1)[0]
     try:
-        return not ipaddress.ip_address(host.strip("[]").split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(bare)
     except ValueError:
-        return True
+        pass
+    else:
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is this computer too
+        return not (mapped or address).is_loopback
+    if not _HOSTNAME.match(host):
+        return False
+    name = _DISPLAY_SUFFIX.sub("", host).lower()  # "somehost:0" is an X display on that host
+    return name not in ("localhost", "localhost.localdomain", "127.0.0.1")
 
 
 def parse_utmp_users(raw: bytes) -> list[LoginSession]:
@@ -58,6 +73,9 @@ def parse_utmp_users(raw: bytes) -> list[LoginSession]:
     return out
 
 
+_LOGINCTL_FOOTER = re.compile(r"^(?:\d+ sessions? listed\.|No sessions\.)$")
+
+
 def parse_loginctl_list(text: str) -> list[str]:
     """Session ids from ``loginctl list-sessions`` (JSON output, or the table of older versions)."""
     text = text.strip()
@@ -69,7 +87,7 @@ def parse_loginctl_list(text: str) -> list[str]:
     ids = []
     for line in text.splitlines():
         parts = line.split()
-        if not parts or parts[0] in ("SESSION",) or not parts[0].isalnum() or "sessions" in line:
+        if not parts or parts[0] == "SESSION" or not parts[0].isalnum() or _LOGINCTL_FOOTER.match(line.strip()):
             continue
         ids.append(clip(parts[0], 32))
     return ids
@@ -102,6 +120,9 @@ def _loginctl_time(value: str) -> str:
     zone = match.group(3) or ""
     return f"{match.group(1)}T{match.group(2)}" + ("Z" if zone in ("UTC", "GMT") else "")
 
+
+# wtmpdb's own record types (include/wtmpdb.h): not utmp's numbers.
+WTMPDB_USER_PROCESS = 3
 
 # struct utmp on Linux (glibc, 64-bit and 32-bit alike): 384 bytes.
 _UTMP = struct.Struct("<hxxi32s4s32s256shhiii16s20x")
@@ -139,10 +160,12 @@ def parse_wtmp(raw: bytes) -> list[LoginEvent]:
 
 
 def parse_wtmpdb(raw: bytes) -> list[LoginEvent]:
-    """Rows of wtmpdb's ``wtmp`` table (Type, User, Login µs, TTY, RemoteHost, Service), as JSON."""
+    """Rows of wtmpdb's ``wtmp`` table (Type, User, Login µs, TTY, RemoteHost, Service), as JSON.
+
+    wtmpdb numbers its types itself: 1 boot, 2 runlevel, 3 a user's login."""
     out = []
     for row in json_list(raw, "wtmpdb rows")[-MAX_EVENTS:]:
-        if not isinstance(row, dict) or as_int(row.get("Type"), USER_PROCESS) != USER_PROCESS:
+        if not isinstance(row, dict) or as_int(row.get("Type"), WTMPDB_USER_PROCESS) != WTMPDB_USER_PROCESS:
             continue
         host = clip(row.get("RemoteHost"), 255)
         out.append(

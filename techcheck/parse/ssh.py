@@ -35,6 +35,8 @@ def parse_authorized_keys(text: str, file: str) -> list[AuthorizedKey]:
         tokens = [m.group(0) for m in _TOKEN.finditer(line)]
         for index, token in enumerate(tokens[:-1]):
             if _KEY_TYPE.match(token):
+                if not fingerprint(tokens[index + 1]):
+                    break  # not a valid key: sshd ignores the line, and so do we
                 comment = line.split(tokens[index + 1], 1)[1].strip() if index + 2 < len(tokens) else ""
                 out.append(
                     AuthorizedKey(

@@ -5,6 +5,7 @@ Pure: no I/O beyond reading guides. Renderers (html.py, markdown.py) turn a Plan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from string import Formatter
 
@@ -33,10 +34,25 @@ MAX_ITEMS_PER_GUIDE = 200
 
 @dataclass
 class SeenItem:
-    text: str
+    """One thing seen: the guide's ``seen`` sentence and the device values that fill it. The values are
+    kept apart so each renderer escapes only them, never the guide's own words."""
+
+    template: str
+    values: dict[str, str]
     device: str
     severity: str
     details: list[str] = field(default_factory=list)
+
+    def render(self, escape: Callable[[str], str] = str, missing: str = "?") -> str:
+        values = {k: escape(v) for k, v in self.values.items()}
+        try:
+            return Formatter().vformat(self.template, (), _Values(values, missing))
+        except (ValueError, IndexError, KeyError):
+            return escape(self.values.get("name") or missing)
+
+    @property
+    def text(self) -> str:
+        return self.render(missing=self.values.get("_missing", "?"))
 
 
 @dataclass
@@ -88,13 +104,10 @@ class _Values(dict):
         return self.missing
 
 
-def seen_text(guide: Guide, subject: dict[str, str], t: Messages) -> str:
-    values = {k: clip(v) for k, v in subject.items() if v}
-    template = guide.seen or "{name}"
-    try:
-        return Formatter().vformat(template, (), _Values(values, t("plan.something")))
-    except (ValueError, IndexError, KeyError):
-        return clip(subject.get("name") or t("plan.something"))
+def seen_item(guide: Guide, subject: dict[str, str], t: Messages, device: str = "", severity: str = "") -> SeenItem:
+    values = {k: clip(v) for k, v in subject.items() if v and not k.startswith("_")}
+    values["_missing"] = t("plan.something")
+    return SeenItem(guide.seen or "{name}", values, device, severity)
 
 
 def device_label(target: dict[str, str], t: Messages) -> str:
@@ -154,9 +167,9 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
                 continue
             details = [e.get("detail", "") for e in finding["evidence"] if e.get("detail")]
             details += [f"{m.get('by', '')}: {m.get('value', '')} ({m.get('source', '')})" for m in finding["matched"]]
-            section.items.append(
-                SeenItem(seen_text(guide, finding["subject"], t), device, finding["severity"], details)
-            )
+            item = seen_item(guide, finding["subject"], t, device, finding["severity"])
+            item.details = details
+            section.items.append(item)
     ordered = sorted(
         sections.values(),
         key=lambda s: (

@@ -17,7 +17,9 @@ from techcheck.messages import Messages
 from techcheck.plan.build import Plan
 
 TEMPLATES = Path(__file__).parent / "templates"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Inline Markdown that device text could use to format, link or inject HTML. Characters that matter only
+# at the start of a line (digits + ".", "-", "+") are harmless inside a sentence and stay readable.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~#])")
 
 
 def md_escape(value: object) -> str:
@@ -51,6 +53,7 @@ def _env(autoescape: bool) -> Any:
     )
     env.filters["mdesc"] = md_escape
     env.filters["mdcode"] = md_code
+    env.filters["seen_md"] = lambda item: item.render(md_escape, item.values.get("_missing", "?"))
     return env
 
 
