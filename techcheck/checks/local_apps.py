@@ -9,21 +9,11 @@ import posixpath
 from techcheck.checks.base import Check, entry_finding, matches
 from techcheck.indicators import Entry, IndicatorSet
 from techcheck.model import Evidence, Finding
-from techcheck.parse import Facts
+from techcheck.parse import AUTOSTART_KINDS, Facts
 from techcheck.parse.autostart import effective_xdg
 from techcheck.parse.records import AutostartEntry, FileScan, InstalledPath, ProcessRecord
 
 PREFIX, GUIDE = "local", "computer"
-AUTOSTART_KINDS = (
-    "xdg_autostart",
-    "autostart_script",
-    "systemd_user_unit",
-    "crontab",
-    "launchd_plist",
-    "win_autostart",
-    "win_startup_folder",
-    "win_services",
-)
 
 
 def basename(path: str) -> str:

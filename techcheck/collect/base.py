@@ -125,6 +125,20 @@ class Context:
             shutil.rmtree(cache, ignore_errors=True)
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
+    def output(
+        self, kind: str, key: str, failure: tuple[str, str] = ("failed", "error"), **params: str
+    ) -> bytes | None:
+        """The standard output of an allow-listed command that succeeded, or None with the reason recorded
+        (``failure`` is the status and reason to record when it ran but exited with an error)."""
+        result = self.run(kind, key, **params)
+        if result is None:
+            return None
+        if result.returncode != 0:
+            detail = result.stderr.decode("utf-8", "replace").strip()[:200]
+            self.problem(kind, failure[0], failure[1], f"{key}: {detail}")
+            return None
+        return result.stdout
+
 
 @dataclass(frozen=True)
 class Step:

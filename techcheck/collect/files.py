@@ -14,7 +14,7 @@ from typing import Any
 
 from techcheck.collect.base import Context, expand_path
 from techcheck.indicators.yara_rules import origin_of
-from techcheck.parse import parse_artifact
+from techcheck.parse import AUTOSTART_KINDS, parse_artifact
 from techcheck.parse.records import AutostartEntry, ProcessRecord
 
 MAX_SCAN_BYTES = 32 * 1024 * 1024
@@ -22,16 +22,6 @@ MAX_HASH_BYTES = 512 * 1024 * 1024
 MAX_FILES = 400
 YARA_TIMEOUT = 10
 WORKERS = 2
-_AUTOSTART_KINDS = (
-    "xdg_autostart",
-    "autostart_script",
-    "systemd_user_unit",
-    "crontab",
-    "launchd_plist",
-    "win_autostart",
-    "win_startup_folder",
-    "win_services",
-)
 
 
 def _targets(ctx: Context) -> list[str]:
@@ -39,7 +29,7 @@ def _targets(ctx: Context) -> list[str]:
     paths: list[str] = []
     search = ctx.env.get("PATH", os.defpath)
     for artifact in ctx.snapshot.artifacts:
-        if artifact.kind not in _AUTOSTART_KINDS and artifact.kind != "processes":
+        if artifact.kind not in AUTOSTART_KINDS and artifact.kind != "processes":
             continue
         try:
             records = parse_artifact(artifact)

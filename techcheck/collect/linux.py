@@ -69,15 +69,11 @@ def collect_sessions(ctx: Context) -> None:
     if users:
         ctx.add("utmp_users", "psutil.users", json.dumps(users))
         return
-    listing = ctx.run("loginctl_session", "loginctl-list")
+    listing = ctx.output("loginctl_session", "loginctl-list", failure=("skipped", "not-available"))
     if listing is None:
         return
-    if listing.returncode != 0:
-        detail = listing.stderr.decode("utf-8", "replace").strip()[:200]
-        ctx.problem("loginctl_session", "skipped", "not-available", f"loginctl: {detail}")
-        return
     try:
-        ids = parse_loginctl_list(listing.stdout.decode("utf-8", "replace"))
+        ids = parse_loginctl_list(listing.decode("utf-8", "replace"))
     except ParseError as exc:
         ctx.problem("loginctl_session", "failed", "malformed", str(exc))
         return
@@ -127,14 +123,9 @@ def collect_login_history(ctx: Context) -> None:
 
 
 def collect_location(ctx: Context) -> None:
-    result = ctx.run("gsettings_location", "gsettings-location")
-    if result is None:
-        return
-    if result.returncode == 0:
-        ctx.add("gsettings_location", "command:gsettings get org.gnome.system.location enabled", result.stdout)
-    else:
-        detail = result.stderr.decode("utf-8", "replace").strip()[:200]
-        ctx.problem("gsettings_location", "skipped", "not-available", f"gsettings: {detail}")
+    output = ctx.output("gsettings_location", "gsettings-location", failure=("skipped", "not-available"))
+    if output is not None:
+        ctx.add("gsettings_location", "command:gsettings get org.gnome.system.location enabled", output)
 
 
 STEPS = [

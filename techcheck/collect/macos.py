@@ -55,14 +55,9 @@ def _cut(data: bytes, limit: int) -> bytes:
 
 
 def collect_login_history(ctx: Context) -> None:
-    result = ctx.run("macos_last", "macos-last")
-    if result is None:
-        return
-    if result.returncode != 0:
-        detail = result.stderr.decode("utf-8", "replace").strip()[:200]
-        ctx.problem("macos_last", "failed", "error", f"last: {detail}")
-        return
-    ctx.add("macos_last", "command:last", _cut(result.stdout, MAX_LAST_BYTES))
+    output = ctx.output("macos_last", "macos-last")
+    if output is not None:
+        ctx.add("macos_last", "command:last", _cut(output, MAX_LAST_BYTES))
 
 
 def collect_location(ctx: Context) -> None:

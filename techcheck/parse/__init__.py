@@ -15,6 +15,17 @@ from techcheck.parse import autostart, browsers, logins, processes, ssh, system
 from techcheck.parse.records import ParseError
 
 T = TypeVar("T")
+# Artifact kinds whose records are programs set to start on their own, on any OS.
+AUTOSTART_KINDS = (
+    "xdg_autostart",
+    "autostart_script",
+    "systemd_user_unit",
+    "crontab",
+    "launchd_plist",
+    "win_autostart",
+    "win_startup_folder",
+    "win_services",
+)
 Parser = Callable[[Artifact], list]
 
 
