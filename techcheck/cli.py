@@ -7,6 +7,7 @@ commands, so ``techcheck --help`` starts at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     t = Messages(args.lang)
     out, err = _consoles()
+    if args.json and args.json != "-":
+        _check_writable(Path(args.json).expanduser())  # before the scan, not after it
     indicators, rules = _load_indicators(args.indicators)
     for warning in indicators.warnings:
         err.print(t("signatures.warning", warning=warning), markup=False, highlight=False)
@@ -103,26 +106,38 @@ def cmd_scan(args: argparse.Namespace) -> int:
             progress.update(task, description=t(step), advance=1)
 
         result = scan_local(indicators, rules, progress=advance)
-    if args.json:
-        _save_report(result.report, args.json, t)
+    saved = _save_report(result.report, args.json, err, t) if args.json else None
     summary_console = err if args.json == "-" else out
-    show_summary(summary_console, result.report, t, args.json)
+    show_summary(summary_console, result.report, t, saved)
+    if args.json and saved is None:
+        return EXIT_USAGE
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
-def _save_report(report: dict[str, Any], target: str, t: Any) -> None:
+def _check_writable(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(("error.output_folder", {"path": str(path)}))
+
+
+def _save_report(report: dict[str, Any], target: str, err: Any, t: Any) -> str | None:
+    """Write the report; on failure say so, and still show the summary (the scan is not lost)."""
     import json
+
+    from rich.text import Text
 
     from techcheck.report import write_report
 
     if target == "-":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        return
+        return target
     path = Path(target).expanduser()
     try:
         write_report(report, path)
     except OSError as exc:
-        raise UsageError(("error.output", {"path": str(path), "problem": exc.strerror or str(exc)})) from None
+        err.print(Text(t("error.output", path=str(path), problem=exc.strerror or str(exc))))
+        return None
+    return target
 
 
 def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None) -> None:

@@ -6,6 +6,7 @@ been edited, and it carries text that came from someone else's device.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +73,6 @@ def _require(cond: bool, path: str, problem: str) -> None:
 
 def read_report(path: Path) -> LoadedReport:
     """Read, check and normalise a report. Unknown keys are dropped; text is clipped."""
-    import hashlib
-
     name = str(path)
     try:
         _require(path.stat().st_size <= MAX_REPORT_BYTES, name, "too large to be a techcheck report")

@@ -143,3 +143,11 @@ def test_spanish_terminal_text(tmp_path: Path) -> None:
     assert result.returncode in (0, 4), result.stderr
     assert "No se cambió nada en esta computadora." in result.stdout
     assert "Nothing on this computer was changed." not in result.stdout
+
+
+def test_unwritable_report_path_is_refused_before_the_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing-folder" / "report.json"
+    assert main(["scan", "local", "--json", str(target)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"Could not save {target}: the folder does not exist, or it cannot be written to."
+    )

@@ -1,4 +1,4 @@
-"""Collecting from the computer techcheck runs on. Observe only: nothing here writes outside memory.
+"""Collecting from the computer techcheck runs on. Observe only: nothing here changes the person's files.
 
 Steps shared by every OS are here; the OS-specific ones are in ``linux.py``, ``macos.py`` and
 ``windows.py``. The file scan runs last, because it reads the programs the other steps found.
