@@ -177,7 +177,8 @@ def test_hostile_report_text_is_bounded_and_escaped(tmp_path: Path) -> None:
     html = render_html(plan)
     assert "<script>" not in html and "<svg" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html
-    assert len(plan.sections) == 1  # the finding with an unknown guide is not shown with someone else's words
+    # The finding with an unknown guide is shown with the general guide, never with another finding's words.
+    assert sorted(s.guide.id for s in plan.sections) == ["computer-autostart", "other-finding"]
     markdown = render_markdown(plan)
     seen_line = next(line for line in markdown.splitlines() if "is set to start on its own" in line)
     assert "<script>" not in seen_line and r"\<script\>" in seen_line

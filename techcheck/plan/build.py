@@ -154,7 +154,9 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
             else:
                 checked.append(line)
         for finding in data["findings"]:
-            guide = load_guide(finding["guide"], lang) or load_guide(f"{finding['category']}", lang)
+            # A finding whose guide we do not have (an older or newer report) is still shown, with
+            # general words: a plan must not lose anything the scan saw.
+            guide = load_guide(finding["guide"], lang) or load_guide("other-finding", lang)
             if guide is None:
                 continue
             section = sections.get(guide.id)
