@@ -36,16 +36,30 @@ def build_parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="check a device and write a report")
     targets = scan.add_subparsers(dest="target", metavar="TARGET")
     local = targets.add_parser("local", help="check this computer")
-    local.add_argument("--json", metavar="FILE", help="save the report as JSON in FILE ('-' for standard output)")
-    local.add_argument(
-        "--indicators",
-        metavar="FILE",
-        action="append",
-        default=[],
-        type=Path,
-        help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2 or YARA); repeatable",
+    android = targets.add_parser("android", help="check an Android phone over USB or Wi-Fi (adb)")
+    androidqf = targets.add_parser("androidqf", help="check an existing AndroidQF acquisition (folder or .zip)")
+    androidqf.add_argument("path", metavar="PATH", type=Path)
+    where = android.add_mutually_exclusive_group()
+    where.add_argument("--serial", metavar="SERIAL", help="the phone's USB serial (default: the only phone attached)")
+    where.add_argument("--tcp", metavar="HOST:PORT", help="a phone with wireless or TCP debugging at HOST:PORT")
+    android.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=int,
+        default=90,
+        help="how long to wait for 'Allow USB debugging?' to be accepted (default: 90)",
     )
-    _add_lang(local)
+    for target in (local, android, androidqf):
+        target.add_argument("--json", metavar="FILE", help="save the report as JSON in FILE ('-' for standard output)")
+        target.add_argument(
+            "--indicators",
+            metavar="FILE",
+            action="append",
+            default=[],
+            type=Path,
+            help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2 or YARA); repeatable",
+        )
+        _add_lang(target)
 
     plan = commands.add_parser("plan", help="turn reports into a plain-language safety plan")
     plan.add_argument("reports", metavar="REPORT.json", nargs="+", type=Path)
@@ -84,9 +98,61 @@ def _load_indicators(paths: list[Path]) -> tuple[Any, Any]:
     return indicators, rules
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def _with_progress(err: Any, t: Any, total: int | None, work: Any) -> Any:
+    """Run ``work(advance)`` under a progress display; ``advance(step_key)`` moves it on."""
     from rich.progress import BarColumn, Progress, TextColumn
 
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"))
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("", total=total)
+
+        def advance(step: str) -> None:
+            progress.update(task, description=t(step), advance=1)
+
+        return work(advance)
+
+
+class ConnectError(Exception):
+    """The phone could not be reached or did not allow this computer: exit code 3."""
+
+
+def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
+    from rich.text import Text
+
+    from techcheck.collect.adb.connection import AdbError
+    from techcheck.collect.adb.device import open_connection, parse_host_port
+    from techcheck.collect.adb.keys import ensure_key, fingerprint
+    from techcheck.collect.android import FIRST_JOBS
+    from techcheck.paths import techcheck_home
+    from techcheck.pipeline import scan_android
+
+    if args.tcp:
+        try:
+            parse_host_port(args.tcp)
+        except ValueError:
+            raise UsageError(("error.tcp", {"value": args.tcp})) from None
+    home = techcheck_home()
+    key = ensure_key(home)
+    print_fingerprint = fingerprint(Path(f"{key}.pub").read_text(encoding="ascii", errors="replace"))
+    err.print(Text(t("adb.fingerprint", fingerprint=print_fingerprint)))
+    try:
+        connection = open_connection(home, serial=args.serial, tcp=args.tcp)
+        with err.status(t("adb.connecting")) as status:
+
+            def waiting(seconds_left: float) -> None:
+                status.update(t("adb.waiting", seconds=int(seconds_left), fingerprint=print_fingerprint))
+
+            connection.connect(auth_timeout=float(args.wait), waiting=waiting)
+    except AdbError as exc:
+        raise ConnectError(exc) from None
+    err.print(Text(t("adb.connected", model=connection.banner.get("ro.product.model", "?"))))
+    with connection:
+        return _with_progress(
+            err, t, len(FIRST_JOBS) + 2, lambda advance: scan_android(connection, indicators, rules, progress=advance)
+        )
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
     from techcheck.collect.local import step_count
     from techcheck.messages import Messages
     from techcheck.pipeline import scan_local
@@ -98,14 +164,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
     indicators, rules = _load_indicators(args.indicators)
     for warning in indicators.warnings:
         err.print(t("signatures.warning", warning=warning), markup=False, highlight=False)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("", total=step_count() + 1)
+    if args.target == "android":
+        try:
+            result = _scan_android(args, indicators, rules, err, t)
+        except ConnectError as exc:
+            problem = exc.args[0]
+            from rich.text import Text
 
-        def advance(step: str) -> None:
-            progress.update(task, description=t(step), advance=1)
-
-        result = scan_local(indicators, rules, progress=advance)
+            err.print(Text(t(f"adb.{problem.reason}", detail=problem.detail)))
+            return EXIT_UNREACHABLE
+    else:
+        result = _with_progress(
+            err, t, step_count() + 1, lambda advance: scan_local(indicators, rules, progress=advance)
+        )
     saved = _save_report(result.report, args.json, err, t) if args.json else None
     summary_console = err if args.json == "-" else out
     show_summary(summary_console, result.report, t, saved)

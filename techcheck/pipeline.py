@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from techcheck.checks import LOCAL_CHECKS, Outcome, run_checks
+from techcheck.checks import ANDROID_CHECKS, LOCAL_CHECKS, Outcome, run_checks
 from techcheck.indicators import IndicatorSet
 from techcheck.model import Snapshot
 from techcheck.parse import parse_snapshot
@@ -22,7 +22,8 @@ class ScanResult:
 
     @property
     def partial(self) -> bool:
-        return any(r.status == "failed" for r in self.outcome.results)
+        disconnected = any(p.reason == "disconnected" for p in self.snapshot.problems)
+        return disconnected or any(r.status == "failed" for r in self.outcome.results)
 
 
 def scan_local(
@@ -37,4 +38,29 @@ def scan_local(
     if progress:
         progress("step.checks")
     outcome = run_checks(LOCAL_CHECKS, parse_snapshot(snapshot), indicators)
+    return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))
+
+
+def scan_android(
+    connection: Any,
+    indicators: IndicatorSet,
+    rules: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """``connection`` is a connected AdbConnection. A phone that disconnects gives a partial result."""
+    from techcheck.collect.android import collect_android
+
+    snapshot = collect_android(connection, rules=rules, progress=progress).snapshot
+    if progress:
+        progress("step.checks")
+    outcome = run_checks(ANDROID_CHECKS, parse_snapshot(snapshot), indicators)
+    return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))
+
+
+def scan_androidqf(path: Path, indicators: IndicatorSet) -> ScanResult:
+    """An AndroidQF acquisition, through the same parsers and checks as a phone over adb."""
+    from techcheck.collect.androidqf import collect_androidqf
+
+    snapshot = collect_androidqf(path)
+    outcome = run_checks(ANDROID_CHECKS, parse_snapshot(snapshot), indicators)
     return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))

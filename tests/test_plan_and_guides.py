@@ -94,7 +94,7 @@ def test_every_message_key_used_in_code_exists() -> None:
     used = set()
     for path in root.rglob("*"):
         if path.suffix in (".py", ".j2"):
-            used.update(re.findall(r"""t\(\s*["']([a-z_]+\.[a-z0-9_.\-]+)["']""", path.read_text(encoding="utf-8")))
+            used.update(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.\-]+)["']""", path.read_text(encoding="utf-8")))
             used.update(re.findall(r"""\(\s*["'](error\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
     t = Messages("en")
     missing = sorted(k for k in used if not t.has(k))

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from techcheck.checks import local_apps, local_browsers, local_location, local_logins, local_network
+from techcheck.checks import (
+    android_access,
+    android_apps,
+    android_phone,
+    local_apps,
+    local_browsers,
+    local_location,
+    local_logins,
+    local_network,
+)
 from techcheck.checks.base import Check, Outcome, merge_findings, run_checks
 
 LOCAL_CHECKS: list[Check] = [
@@ -13,4 +22,10 @@ LOCAL_CHECKS: list[Check] = [
     *local_location.CHECKS,
 ]
 
-__all__ = ["LOCAL_CHECKS", "Check", "Outcome", "merge_findings", "run_checks"]
+ANDROID_CHECKS: list[Check] = [
+    *android_apps.CHECKS,
+    *android_access.CHECKS,
+    *android_phone.CHECKS,
+]
+
+__all__ = ["ANDROID_CHECKS", "LOCAL_CHECKS", "Check", "Outcome", "merge_findings", "run_checks"]

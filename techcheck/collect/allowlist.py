@@ -28,6 +28,86 @@ LOCAL: dict[str, Command] = {
 }
 
 
+_PACKAGE = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+"
+_USER_ID = r"[0-9]{1,6}"
+_SU_PATHS = (
+    "/system/bin/su /system/xbin/su /sbin/su /su/bin/su /system/sd/xbin/su /data/local/su /data/local/bin/su "
+    "/data/local/xbin/su /system/bin/failsafe/su /vendor/bin/su /debug_ramdisk/su"
+)
+
+# On an Android phone, each run as "shell:<command>" over adb. Every one only reads. The words are
+# joined with single spaces to make the command line the phone receives.
+ANDROID: dict[str, Command] = {
+    "getprop": Command(("getprop",)),
+    "pm-users": Command(("pm", "list", "users")),
+    "pm-packages": Command(("pm", "list", "packages", "-f", "-i", "-U", "--user", "{user}"), {"user": _USER_ID}),
+    # Android 7 has no -U (and prints "Error: Unknown option: -U" with exit status 0).
+    "pm-packages-old": Command(("pm", "list", "packages", "-f", "-i", "--user", "{user}"), {"user": _USER_ID}),
+    "pm-path": Command(("pm", "path", "{package}"), {"package": _PACKAGE}),
+    "dumpsys-package": Command(("dumpsys", "package")),
+    "launcher-activities": Command(
+        (
+            "cmd",
+            "package",
+            "query-activities",
+            "--brief",
+            "-a",
+            "android.intent.action.MAIN",
+            "-c",
+            "android.intent.category.LAUNCHER",
+        )
+    ),
+    "device-policy": Command(("dumpsys", "device_policy")),
+    "settings-global": Command(("settings", "list", "global")),
+    "settings-secure": Command(("settings", "list", "secure")),
+    "connectivity": Command(("dumpsys", "connectivity")),
+    "appops": Command(("dumpsys", "appops")),
+    "accounts": Command(("dumpsys", "account")),
+    "su-paths": Command(("ls", "-l", *_SU_PATHS.split())),
+    "which-su": Command(("which", "su")),
+}
+
+# Words that change a phone or a computer. No allow-listed command may contain one, and the tests check
+# that none is ever sent (the fake phone logs every command it receives).
+WRITE_WORDS = (
+    "install",
+    "uninstall",
+    "clear",
+    "disable",
+    "enable",
+    "grant",
+    "revoke",
+    "put",
+    "delete",
+    "reset",
+    "am",
+    "input",
+    "rm",
+    "mv",
+    "cp",
+    "chmod",
+    "chown",
+    "mkdir",
+    "touch",
+    "dd",
+    "reboot",
+    "setprop",
+    "kill",
+    "svc",
+    "wm",
+    "monkey",
+    "settings put",
+    "pm set",
+    "appops set",
+)
+SHELL_METACHARACTERS = (">", "<", "|", ";", "&", "`", "$(", "\n")
+
+
+def command_line(table: dict[str, Command], key: str, **params: str) -> str:
+    """The allow-listed command as one line, for a shell on the phone."""
+    return " ".join(argv_for(table, key, **params))
+
+
 class NotAllowed(ValueError):
     """A command or parameter outside the allow-list. A bug, never an expected condition."""
 

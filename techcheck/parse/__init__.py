@@ -65,17 +65,17 @@ PARSERS: dict[str, Parser] = {
     "gsettings_location": lambda a: system.parse_gsettings_bool(a.text, "org.gnome.system.location enabled"),
     "file_scan": lambda a: system.parse_file_scan(a.content),
     "installed_paths": lambda a: system.parse_installed_paths(a.content),
+    "apk_scan": lambda a: system.parse_apk_scan(a.content),
 }
 
 
 def _platform_parsers() -> dict[str, Parser]:
+    """The PARSERS tables of the per-platform modules (imported here, so a broken one fails loudly)."""
+    import importlib
+
     out: dict[str, Parser] = {}
-    for module in ("macos", "windows"):
-        try:
-            mod = __import__(f"techcheck.parse.{module}", fromlist=["PARSERS"])
-        except ImportError:
-            continue
-        out.update(getattr(mod, "PARSERS", {}))
+    for module in ("macos", "windows", "android", "androidqf"):
+        out.update(getattr(importlib.import_module(f"techcheck.parse.{module}"), "PARSERS", {}))
     return out
 
 
@@ -90,6 +90,7 @@ class Facts:
     problems: list[Problem] = field(default_factory=list)
     attempted: set[str] = field(default_factory=set)
     parsed: dict[str, int] = field(default_factory=dict)  # kind → artifacts read without error
+    started: str = ""  # when the collection began (ISO 8601): checks that judge age compare with this
 
     def of(self, cls: type[T]) -> list[T]:
         return [r for r in self.records if isinstance(r, cls)]
@@ -103,7 +104,7 @@ def parse_artifact(artifact: Artifact) -> list[object]:
 
 
 def parse_snapshot(snapshot: Snapshot) -> Facts:
-    facts = Facts(problems=list(snapshot.problems), attempted=set(snapshot.attempted))
+    facts = Facts(problems=list(snapshot.problems), attempted=set(snapshot.attempted), started=snapshot.started)
     for artifact in snapshot.artifacts:
         try:
             facts.records.extend(parse_artifact(artifact))
