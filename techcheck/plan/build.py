@@ -93,6 +93,11 @@ class Plan:
     not_checked: list[CheckLine]
     credits: list[str]
     reports: list[ReportRef]
+    closing: list[Guide] = field(default_factory=list)  # shown last, e.g. turning USB debugging off
+
+
+# Guides shown at the end of a plan when it includes a device of that kind.
+CLOSING_GUIDES = {"android": "android-after-checkup"}
 
 
 class _Values(dict):
@@ -179,7 +184,10 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
             SEVERITY_ORDER.index(s.severity),
         ),
     )
+    kinds = dict.fromkeys(r.data["target"].get("kind", "") for r in reports)
+    closing = [g for g in (load_guide(CLOSING_GUIDES[k], lang) for k in kinds if k in CLOSING_GUIDES) if g]
     return Plan(
+        closing=closing,
         lang=t.lang,
         created=utc_now(),
         intro=load_guide("about-this-plan", lang),
