@@ -105,8 +105,8 @@ def test_commands_run_at_once_on_one_connection(home: Path) -> None:
     with FakeAdbd(trusted(home, commands=SLOW)) as fake, connect(fake, home) as connection:
         outputs, elapsed = run_concurrently(lambda c: connection.shell(c, timeout=10), sorted(SLOW))
         assert outputs == [f"done {i}\n".encode() for i in range(4)]
-        assert elapsed < 1.9
         assert fake.max_concurrent == 4
+        assert elapsed < 3.0
 
 
 def _stock_adb_shell(fake: FakeAdbd, home: Path):  # noqa: ANN202
@@ -146,8 +146,10 @@ def test_concurrent_shells_complete_promptly(home: Path, client: str) -> None:
                 )
             finally:
                 device.close()
+        running_at_once = fake.max_concurrent
     assert outputs == [f"done {i}\n".encode() for i in range(4)]
-    assert elapsed < 1.9
+    assert running_at_once == 4  # all four ran at the same time on the phone
+    assert elapsed < 3.0  # and none waited for a timeout
 
 
 def test_one_slow_command_times_out_alone(home: Path) -> None:
