@@ -154,14 +154,19 @@ class AndroidCollection:
             row["sha256"] = digest.hexdigest()
             spool.seek(0)
             facts = read_apk(spool)
-            row["certificates"] = list(facts.certificates)
+            # The signer certificates, then older keys from a v3 rotation record and chain certificates:
+            # an app re-signed after key rotation still matches a listed old key.
+            row["certificates"] = list(dict.fromkeys((*facts.certificates, *facts.other_certificates)))
             row["schemes"] = list(facts.schemes)
             if facts.problems:
                 row["note"] = "; ".join(facts.problems)[:200]
             if self.rules is not None:
                 spool.seek(0)
-                for name, data in iter_dex(spool, MAX_DEX_BYTES):
+                dex_problems: list[str] = []
+                for name, data in iter_dex(spool, MAX_DEX_BYTES, problems=dex_problems):
                     row["yara"].extend(_yara(self.rules, data, name))
+                if dex_problems:
+                    row["note"] = "; ".join([row["note"], *dex_problems]).strip("; ")[:200]
         return row
 
     # Everything ------------------------------------------------------------------------------------
