@@ -152,10 +152,28 @@ def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: An
         )
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def _scan_local(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
     from techcheck.collect.local import step_count
-    from techcheck.messages import Messages
     from techcheck.pipeline import scan_local
+
+    return _with_progress(err, t, step_count() + 1, lambda advance: scan_local(indicators, rules, progress=advance))
+
+
+def _scan_androidqf(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
+    from techcheck.collect.androidqf import AcquisitionError
+    from techcheck.pipeline import scan_androidqf
+
+    try:
+        return scan_androidqf(args.path, indicators)
+    except AcquisitionError as exc:
+        raise UsageError(("error.acquisition", {"problem": str(exc)})) from None
+
+
+SCANS = {"local": _scan_local, "android": _scan_android, "androidqf": _scan_androidqf}
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from techcheck.messages import Messages
 
     t = Messages(args.lang)
     out, err = _consoles()
@@ -164,19 +182,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     indicators, rules = _load_indicators(args.indicators)
     for warning in indicators.warnings:
         err.print(t("signatures.warning", warning=warning), markup=False, highlight=False)
-    if args.target == "android":
-        try:
-            result = _scan_android(args, indicators, rules, err, t)
-        except ConnectError as exc:
-            problem = exc.args[0]
-            from rich.text import Text
+    try:
+        result = SCANS[args.target](args, indicators, rules, err, t)
+    except ConnectError as exc:
+        from rich.text import Text
 
-            err.print(Text(t(f"adb.{problem.reason}", detail=problem.detail)))
-            return EXIT_UNREACHABLE
-    else:
-        result = _with_progress(
-            err, t, step_count() + 1, lambda advance: scan_local(indicators, rules, progress=advance)
-        )
+        problem = exc.args[0]
+        err.print(Text(t(f"adb.{problem.reason}", detail=problem.detail)))
+        return EXIT_UNREACHABLE
     saved = _save_report(result.report, args.json, err, t) if args.json else None
     summary_console = err if args.json == "-" else out
     show_summary(summary_console, result.report, t, saved)
@@ -219,7 +232,8 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
     from techcheck.plan.guides import load_guide
 
     target = report["target"]
-    console.print(Text(t("summary.title", target=target.get("id") or target.get("kind")), style="bold"))
+    name = target.get("model") if target.get("kind") != "local" else ""
+    console.print(Text(t("summary.title", target=name or target.get("id") or target.get("kind")), style="bold"))
     findings = report["findings"]
     if findings:
         table = Table(title=t("summary.found", count=len(findings)), title_justify="left")
@@ -247,7 +261,7 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
             console.print(Text("  • " + t("summary.not_checked_item", check=name, reason=reason)))
     if any(c["status"] == "failed" for c in checks):
         console.print(Text(t("summary.partial")))
-    console.print(Text(t("summary.no_change")))
+    console.print(Text(t("summary.no_change" if target.get("kind") == "local" else "summary.no_change_phone")))
     if saved and saved != "-":
         console.print(Text(t("summary.saved", path=saved)))
         console.print(Text(t("summary.next", path=saved)))

@@ -116,59 +116,34 @@ def check_accounts(facts: Facts, ind: IndicatorSet) -> list[Finding]:
 
 
 # Device security ------------------------------------------------------------------------------------
-def check_root(facts: Facts, ind: IndicatorSet) -> list[Finding]:
-    out = []
-    for sign in dict.fromkeys(facts.of(RootSign)):
-        out.append(
-            _finding(
-                "android.root",
-                "device-security",
-                "medium",
-                "android-root",
-                {"kind": "setting", "name": sign.kind, "setting": sign.detail},
-                sign.artifact,
-                f"{sign.kind}: {sign.detail}",
-            )
-        )
-    for name, app in apps(facts).items():
-        if name in ROOT_PACKAGES:
-            out.append(
-                _finding(
-                    "android.root",
-                    "device-security",
-                    "medium",
-                    "android-root",
-                    {"kind": "setting", "name": ROOT_PACKAGES[name], "setting": name},
-                    app.artifact,
-                    f"root app installed: {name}",
-                )
-            )
+def root_signs(facts: Facts) -> list[tuple[str, str, str]]:
+    """(sign, detail, artifact) for every sign of rooting: su binaries, root apps, test-keys builds."""
+    signs = [(sign.kind, sign.detail, sign.artifact) for sign in dict.fromkeys(facts.of(RootSign))]
+    signs += [(ROOT_PACKAGES[name], name, app.artifact) for name, app in apps(facts).items() if name in ROOT_PACKAGES]
     for props in facts.of(AndroidProps):
         if props.build_tags and "test-keys" in props.build_tags:
-            out.append(
-                _finding(
-                    "android.root",
-                    "device-security",
-                    "medium",
-                    "android-root",
-                    {"kind": "setting", "name": "test-keys", "setting": f"ro.build.tags={props.build_tags}"},
-                    props.artifact,
-                    f"ro.build.tags={props.build_tags}",
-                )
-            )
+            signs.append(("test-keys", f"ro.build.tags={props.build_tags}", props.artifact))
         if props.debuggable and props.build_type == "user":
-            out.append(
-                _finding(
-                    "android.root",
-                    "device-security",
-                    "medium",
-                    "android-root",
-                    {"kind": "setting", "name": "ro.debuggable", "setting": "ro.debuggable=1"},
-                    props.artifact,
-                    f"ro.debuggable=1 on a {props.build_type} build",
-                )
-            )
-    return out
+            signs.append(("ro.debuggable", "ro.debuggable=1 on a user build", props.artifact))
+    return signs
+
+
+def check_root(facts: Facts, ind: IndicatorSet) -> list[Finding]:
+    """One finding for the phone, with every sign as evidence."""
+    signs = root_signs(facts)
+    if not signs:
+        return []
+    first_kind, first_detail, _ = signs[0]
+    return [
+        Finding(
+            id="android.root",
+            category="device-security",
+            severity="medium",
+            subject={"kind": "setting", "name": first_kind, "setting": first_detail, "signs": str(len(signs))},
+            guide="android-root",
+            evidence=tuple(Evidence(artifact, f"{kind}: {detail}") for kind, detail, artifact in signs),
+        )
+    ]
 
 
 # (namespace, key, values that count, finding id, severity, guide, last SDK the setting means this on).

@@ -103,7 +103,7 @@ def collect_androidqf(path: Path) -> Snapshot:
     if not found:
         raise AcquisitionError(f"{path}: no AndroidQF files (getprop.txt, packages.json, dumpsys.txt…) found")
     for kind in sorted(snapshot.attempted - {a.kind for a in snapshot.artifacts}):
-        snapshot.problem(Problem(kind, "skipped", "not-available", f"not in the acquisition {path.name}"))
+        snapshot.problem(Problem(kind, "skipped", "not-in-acquisition", path.name))
     _target_from_getprop(snapshot, path)
     return snapshot
 

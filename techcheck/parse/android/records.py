@@ -69,13 +69,13 @@ class PackageDetails:
     initiating_installer: str = ""  # initiatingPackageName (Android 11+)
     version_name: str = ""
     system: bool = False  # flags contain SYSTEM (or the code path is on a system partition)
-    code_path: str = ""  # codePath=, the folder (or APK) the app was installed from
     first_install: str = ""  # as printed, digits normalised: "2024-03-11 23:16:14"
     last_update: str = ""
     requested: tuple[str, ...] = ()  # requested permissions (optional block; absent on 12+ full dumps)
     granted: tuple[str, ...] = ()  # install + runtime permissions granted=true, for any user
-    enabled: bool = True  # the user-0 enabled state is 0 (default) or 1 (enabled)
+    enabled: bool = True  # the user-0 (else first listed user's) enabled state is 0 (default) or 1 (enabled)
     installed_users: tuple[int, ...] = ()  # users whose "User N:" line says installed=true
+    code_path: str = ""  # codePath=, the folder (or APK) the app was installed from
     artifact: str = ""
 
 
