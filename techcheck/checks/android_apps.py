@@ -106,12 +106,20 @@ def check_known_apps(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     return out
 
 
-def check_sideloaded(facts: Facts, ind: IndicatorSet) -> list[Finding]:
-    """Every app from outside a store, as something to know about (not a sign of anything by itself)."""
+def unknown_sideloaded(facts: Facts, ind: IndicatorSet) -> list[tuple[App, list[str]]]:
+    """Apps from outside a store that no indicator names, with the monitoring capabilities each has."""
     known = known_apps(facts, ind)
+    return [
+        (app, capabilities(app, facts)) for app in apps(facts).values() if sideloaded(app) and app.package not in known
+    ]
+
+
+def check_sideloaded(facts: Facts, ind: IndicatorSet) -> list[Finding]:
+    """Every other app from outside a store, as something to know about (not a sign of anything by
+    itself). Apps already reported as known or as looking like monitoring are not repeated here."""
     out = []
-    for app in apps(facts).values():
-        if not sideloaded(app) or app.package in known:
+    for app, caps in unknown_sideloaded(facts, ind):
+        if len(caps) >= HEURISTIC_MIN:
             continue
         detail = f"{app.package} installer={app.installer or 'none'} path={app.path}"
         if app.details and app.details.first_install:
@@ -152,12 +160,8 @@ def capabilities(app: App, facts: Facts) -> list[str]:
 def check_monitoring_signs(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     """Unknown apps from outside a store with several of the powers monitoring apps need: how renamed
     or brand-new stalkerware still shows itself."""
-    known = known_apps(facts, ind)
     out = []
-    for app in apps(facts).values():
-        if not sideloaded(app) or app.package in known:
-            continue
-        caps = capabilities(app, facts)
+    for app, caps in unknown_sideloaded(facts, ind):
         if len(caps) < HEURISTIC_MIN:
             continue
         out.append(

@@ -67,8 +67,10 @@ def merge_findings(findings: list[Finding]) -> list[Finding]:
     order: list[tuple[str, str]] = []
     for finding in findings:
         subject = finding.subject
-        # Indicator matches merge by the tool's name; other findings only when their subjects are equal.
-        identity = subject.get("name", "") if finding.matched else repr(sorted(subject.items()))
+        # Indicator matches merge by their natural key (an app's package or bundle id, else the tool's name);
+        # other findings only when their subjects are equal.
+        natural = subject.get("package") or subject.get("bundle_id") or subject.get("name", "")
+        identity = natural if finding.matched else repr(sorted(subject.items()))
         key = (finding.id, identity)
         old = merged.get(key)
         if old is None:
