@@ -13,6 +13,7 @@ RUNS = (
     ["bench_file_scan.py"],
     ["bench_scan_local.py"],
     ["bench_scan_local.py", "--desktop", "40"],
+    ["bench_android.py"],
 )
 
 for args in RUNS:

@@ -171,39 +171,46 @@ class AndroidCollection:
 
     # Everything ------------------------------------------------------------------------------------
     def run(self) -> Snapshot:
+        """Commands first, slowest first; the deep look at sideloaded apps starts as soon as the user-0
+        package list is in, so APK transfers overlap the slow `dumpsys package`."""
         self.snapshot.attempted.update(ANDROID_KINDS)
-        with ThreadPoolExecutor(max_workers=POOL, thread_name_prefix="adb-cmd") as pool:
-            pending: dict[Future, Job] = {pool.submit(self.run_job, job): job for job in FIRST_JOBS}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = pending.pop(future)
-                    self.progress(f"android.{job.kind}")
-                    if self.disconnected is None:
-                        for follow in self.follow_ups(job, future.result()):
-                            pending[pool.submit(self.run_job, follow)] = follow
+        workdir = Path(tempfile.mkdtemp(prefix="techcheck-apk-"))  # private (0700), removed below
+        pulls: list[Future] = []
+        try:
+            with (
+                ThreadPoolExecutor(max_workers=POOL, thread_name_prefix="adb-cmd") as pool,
+                ThreadPoolExecutor(max_workers=PULLS_AT_ONCE, thread_name_prefix="adb-pull") as pull_pool,
+            ):
+                pending: dict[Future, Job] = {pool.submit(self.run_job, job): job for job in FIRST_JOBS}
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        job = pending.pop(future)
+                        self.progress(f"android.{job.kind}")
+                        artifact = future.result()
+                        if self.disconnected is not None:
+                            continue
+                        follow = self.follow_ups(job, artifact)
+                        for next_job in follow:
+                            pending[pool.submit(self.run_job, next_job)] = next_job
+                        if job.kind == "pm_packages" and job.params.get("user") == "0" and artifact and not follow:
+                            pulls = [
+                                pull_pool.submit(self.scan_apk, name, path, workdir) for name, path in self.sideloaded()
+                            ]
+                self.progress("android.apk_scan")
+                rows = [future.result() for future in pulls]
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         if self.disconnected is None:
-            self.progress("android.apk_scan")
-            self.deep_look()
+            self.snapshot.add(
+                Artifact.make(
+                    "apk_scan", "adb sync RECV + sha256 + certificates + YARA", json.dumps(rows), name="apk_scan"
+                )
+            )
         self.target()
         if self.disconnected is not None:
             self.snapshot.problem(Problem("connection", "failed", "disconnected", self.disconnected.detail, "adb"))
         return self.snapshot
-
-    def deep_look(self) -> None:
-        apps = self.sideloaded()
-        if not apps:
-            self.snapshot.add(Artifact.make("apk_scan", "adb sync", "[]", name="apk_scan"))
-            return
-        workdir = Path(tempfile.mkdtemp(prefix="techcheck-apk-"))  # private (0700), removed below
-        try:
-            with ThreadPoolExecutor(max_workers=PULLS_AT_ONCE, thread_name_prefix="adb-pull") as pool:
-                rows = list(pool.map(lambda app: self.scan_apk(app[0], app[1], workdir), apps))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        self.snapshot.add(
-            Artifact.make("apk_scan", "adb sync RECV + sha256 + certificates + YARA", json.dumps(rows), name="apk_scan")
-        )
 
     def target(self) -> None:
         from techcheck.parse import parse_artifact
