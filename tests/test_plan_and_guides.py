@@ -220,3 +220,20 @@ def test_plan_orders_accounts_and_location_before_stalkerware(tmp_path: Path) ->
     plan = build_plan([read_report(path)], "en")
     assert [s.category for s in plan.sections] == ["accounts", "location", "stalkerware"]
     assert plan.not_checked == []
+
+
+def test_every_guide_a_check_can_name_exists_in_both_languages() -> None:
+    from techcheck.checks.base import TYPE_FINDINGS
+
+    root = Path(__file__).resolve().parents[1] / "techcheck" / "checks"
+    named = set()
+    for path in root.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        named.update(re.findall(r'"((?:android|computer|browser)-[a-z-]+)"', text))
+    for prefix in ("android", "computer"):
+        named.update(f"{prefix}-{suffix}" for _, _, suffix in TYPE_FINDINGS.values())
+    assert len(named) > 25
+    for guide_id in sorted(named):
+        for lang in ("en", "es"):
+            guide = load_guide(guide_id, lang)
+            assert guide is not None and guide.lang == lang, (guide_id, lang)

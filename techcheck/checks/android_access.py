@@ -11,10 +11,12 @@ from techcheck.model import Evidence, Finding
 from techcheck.parse import Facts
 from techcheck.parse.android.records import DeviceAdmin, EnabledComponent
 
-# kind of enabled component → (finding id, guide)
+# kind of enabled component → (finding id, guide, reported only for apps from outside a store)
 COMPONENT_FINDINGS = {
-    "accessibility": ("android.accessibility", "android-accessibility"),
-    "notification-listener": ("android.notification-access", "android-notification-access"),
+    "accessibility": ("android.accessibility", "android-accessibility", False),
+    "notification-listener": ("android.notification-access", "android-notification-access", False),
+    # Every phone has keyboards; one from outside a store sees everything typed.
+    "input-method": ("android.keyboard", "android-keyboard", True),
 }
 
 
@@ -30,14 +32,15 @@ def check_components(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     known = apps(facts)
     out = []
     for component in dict.fromkeys(facts.of(EnabledComponent)):
-        finding_id, guide = COMPONENT_FINDINGS.get(component.kind, ("", ""))
-        if not finding_id:
+        finding_id, guide, sideloaded_only = COMPONENT_FINDINGS.get(component.kind, ("", "", False))
+        app = known.get(component.package)
+        if not finding_id or (sideloaded_only and (app is None or not sideloaded(app))):
             continue
         out.append(
             Finding(
                 id=finding_id,
                 category="permissions",
-                severity=_severity(known.get(component.package)),
+                severity=_severity(app),
                 subject={
                     "kind": "app",
                     "package": component.package,
