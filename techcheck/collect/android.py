@@ -73,13 +73,11 @@ class AndroidCollection:
     rules: Any = None  # compiled YARA rules, or None
     progress: Callable[[str], None] = lambda step: None
     snapshot: Snapshot = field(default_factory=lambda: Snapshot(target=Target(kind="android")))
-    sent: list[str] = field(default_factory=list)  # every command line sent, in order
     disconnected: AdbError | None = None
 
     # One command -----------------------------------------------------------------------------------
     def run_job(self, job: Job) -> Artifact | None:
         line = command_line(ANDROID, job.key, **job.params)
-        self.sent.append(line)
         try:
             output = self.connection.shell(line, timeout=job.timeout)
         except AdbError as exc:
@@ -138,7 +136,6 @@ class AndroidCollection:
             "yara": [],
             "note": "",
         }
-        self.sent.append(f"sync:RECV {path}")
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=workdir) as spool:
             try:
                 row["size"] = self.connection.pull(path, spool, MAX_APK_BYTES)
