@@ -140,7 +140,7 @@ def apk_per_mb(home: Path) -> None:
     mb = len(apk) / (1 << 20)
     print(
         f"pull + hash + certificates + YARA   {wall / mb * 1000:.1f} ms per MB ({mb:.1f} MB APK, {wall:.2f} s; "
-        f"over loopback: a USB 2 phone adds about 25-35 ms per MB of transfer)  note={row['note'] or '-'}"
+        f"over loopback; on a real phone the USB or Wi-Fi transfer adds to this)  note={row['note'] or '-'}"
     )
 
 
