@@ -27,16 +27,6 @@ KNOWN_STORES = frozenset(
     }
 )
 
-# The system's own "install this file?" screens: an app installed through one of these was a file.
-PACKAGE_INSTALLERS = frozenset(
-    {
-        "com.android.packageinstaller",
-        "com.google.android.packageinstaller",
-        "com.samsung.android.packageinstaller",
-        "com.miui.packageinstaller",
-    }
-)
-
 # Code paths of apps that came with the phone (system partitions).
 SYSTEM_PATH_PREFIXES = ("/system/", "/product/", "/vendor/", "/system_ext/", "/apex/", "/odm/", "/oem/")
 

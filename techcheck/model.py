@@ -160,6 +160,9 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
         if "kind" not in self.subject:
             raise ValueError("a finding subject needs a kind")
+        unknown = [m.by for m in self.matched if m.by not in MATCH_KINDS]
+        if unknown:
+            raise ValueError(f"unknown match kind {unknown[0]!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
