@@ -36,6 +36,7 @@ MATCH_KINDS = (
     "ip",
     "heuristic",
     "extension",
+    "profile",
 )
 
 

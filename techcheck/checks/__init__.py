@@ -6,6 +6,7 @@ from techcheck.checks import (
     android_access,
     android_apps,
     android_phone,
+    ios,
     local_apps,
     local_browsers,
     local_location,
@@ -28,4 +29,6 @@ ANDROID_CHECKS: list[Check] = [
     *android_phone.CHECKS,
 ]
 
-__all__ = ["ANDROID_CHECKS", "LOCAL_CHECKS", "Check", "Outcome", "merge_findings", "run_checks"]
+IOS_CHECKS: list[Check] = [*ios.CHECKS]
+
+__all__ = ["ANDROID_CHECKS", "IOS_CHECKS", "LOCAL_CHECKS", "Check", "Outcome", "merge_findings", "run_checks"]

@@ -74,7 +74,7 @@ def _platform_parsers() -> dict[str, Parser]:
     import importlib
 
     out: dict[str, Parser] = {}
-    for module in ("macos", "windows", "android", "androidqf"):
+    for module in ("macos", "windows", "android", "androidqf", "ios"):
         out.update(getattr(importlib.import_module(f"techcheck.parse.{module}"), "PARSERS", {}))
     return out
 
