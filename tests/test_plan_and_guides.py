@@ -224,15 +224,20 @@ def test_plan_orders_accounts_and_location_before_stalkerware(tmp_path: Path) ->
 
 def test_every_guide_a_check_can_name_exists_in_both_languages() -> None:
     from techcheck.checks.base import TYPE_FINDINGS
+    from techcheck.plan.build import CLOSING_GUIDES, GUIDED_GUIDES
 
     root = Path(__file__).resolve().parents[1] / "techcheck" / "checks"
     named = set()
     for path in root.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         named.update(re.findall(r'"((?:android|computer|browser)-[a-z-]+)"', text))
-    for prefix in ("android", "computer"):
+        if path.name.startswith("ios"):  # guide = f"ios-{finding}", from _finding("<finding>", …)
+            named.update(f"ios-{x}" for x in re.findall(r'_finding\(\s*"([a-z-]+)"', text))
+    for prefix in ("android", "computer", "ios"):
         named.update(f"{prefix}-{suffix}" for _, _, suffix in TYPE_FINDINGS.values())
-    assert len(named) > 25
+    named.update(CLOSING_GUIDES.values())
+    named.update(g for ids in GUIDED_GUIDES.values() for g in ids)
+    assert len(named) > 45 and {"ios-profile", "ios-jailbreak", "ios-safety-check"} <= named
     for guide_id in sorted(named):
         for lang in ("en", "es"):
             guide = load_guide(guide_id, lang)

@@ -94,10 +94,25 @@ class Plan:
     credits: list[str]
     reports: list[ReportRef]
     closing: list[Guide] = field(default_factory=list)  # shown last, e.g. turning USB debugging off
+    guided: list[Guide] = field(default_factory=list)  # checks the person can do where no scan can read
 
 
 # Guides shown at the end of a plan when it includes a device of that kind.
-CLOSING_GUIDES = {"android": "android-after-checkup"}
+CLOSING_GUIDES = {"android": "android-after-checkup", "ios": "ios-after-checkup"}
+# Guided checks for what a scan of that kind of device cannot read, most likely first: a USB checkup
+# of an iPhone cannot see Apple Account devices, Find My sharing or Family Sharing.
+GUIDED_GUIDES: dict[str, tuple[str, ...]] = {
+    "ios": (
+        "ios-safety-check",
+        "ios-apple-account-devices",
+        "ios-find-my",
+        "ios-family-sharing",
+        "ios-trusted-numbers",
+        "ios-passcode",
+        "ios-icloud-backup",
+        "ios-significant-locations",
+    ),
+}
 
 
 class _Values(dict):
@@ -186,8 +201,11 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
     )
     kinds = dict.fromkeys(r.data["target"].get("kind", "") for r in reports)
     closing = [g for g in (load_guide(CLOSING_GUIDES[k], lang) for k in kinds if k in CLOSING_GUIDES) if g]
+    guided_ids = dict.fromkeys(g for k in kinds for g in GUIDED_GUIDES.get(k, ()))
+    guided = [g for g in (load_guide(i, lang) for i in guided_ids) if g]
     return Plan(
         closing=closing,
+        guided=guided,
         lang=t.lang,
         created=utc_now(),
         intro=load_guide("about-this-plan", lang),
