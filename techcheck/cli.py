@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     targets = scan.add_subparsers(dest="target", metavar="TARGET")
     local = targets.add_parser("local", help="check this computer")
     android = targets.add_parser("android", help="check an Android phone over USB or Wi-Fi (adb)")
+    ios = targets.add_parser("ios", help="check an iPhone over USB")
     androidqf = targets.add_parser("androidqf", help="check an existing AndroidQF acquisition (folder or .zip)")
     androidqf.add_argument("path", metavar="PATH", type=Path)
     where = android.add_mutually_exclusive_group()
@@ -49,7 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=90,
         help="how long to wait for 'Allow USB debugging?' to be accepted (default: 90)",
     )
-    for target in (local, android, androidqf):
+    ios.add_argument("--udid", metavar="UDID", help="the iPhone's UDID (default: the only iPhone attached)")
+    ios.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=int,
+        default=90,
+        help="how long to wait for 'Trust This Computer?' to be answered, or the iPhone to be unlocked (default: 90)",
+    )
+    ios.add_argument(
+        "--forget",
+        choices=("ask", "yes", "no"),
+        default="ask",
+        help="at the end, make the iPhone and this computer forget each other: ask (default), yes or no",
+    )
+    for target in (local, android, ios, androidqf):
         target.add_argument("--json", metavar="FILE", help="save the report as JSON in FILE ('-' for standard output)")
         target.add_argument(
             "--indicators",
@@ -113,10 +129,12 @@ def _with_progress(err: Any, t: Any, total: int | None, work: Any) -> Any:
 
 
 class ConnectError(Exception):
-    """The phone could not be reached or did not allow this computer: exit code 3."""
+    """The phone could not be reached or did not allow this computer: exit code 3.
+
+    ``args``: the message prefix ("adb", "ios"), the reason key and a technical detail."""
 
 
-def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
+def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any, later: ExitStack) -> Any:
     from rich.text import Text
 
     from techcheck.collect.adb.connection import AdbError
@@ -144,7 +162,7 @@ def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: An
 
             connection.connect(auth_timeout=float(args.wait), waiting=waiting)
     except AdbError as exc:
-        raise ConnectError(exc) from None
+        raise ConnectError("adb", exc.reason, exc.detail) from None
     err.print(Text(t("adb.connected", model=connection.banner.get("ro.product.model", "?"))))
     with connection:
         return _with_progress(
@@ -152,14 +170,14 @@ def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: An
         )
 
 
-def _scan_local(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
+def _scan_local(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any, later: ExitStack) -> Any:
     from techcheck.collect.local import step_count
     from techcheck.pipeline import scan_local
 
     return _with_progress(err, t, step_count() + 1, lambda advance: scan_local(indicators, rules, progress=advance))
 
 
-def _scan_androidqf(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any) -> Any:
+def _scan_androidqf(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any, later: ExitStack) -> Any:
     from techcheck.collect.androidqf import AcquisitionError
     from techcheck.pipeline import scan_androidqf
 
@@ -169,7 +187,56 @@ def _scan_androidqf(args: argparse.Namespace, indicators: Any, rules: Any, err: 
         raise UsageError(("error.acquisition", {"problem": str(exc)})) from None
 
 
-SCANS = {"local": _scan_local, "android": _scan_android, "androidqf": _scan_androidqf}
+def _scan_ios(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t: Any, later: ExitStack) -> Any:
+    """Connect (the iPhone may ask "Trust This Computer?"), scan, and after the summary offer to make the
+    iPhone and this computer forget each other (``later`` runs once the summary is shown)."""
+    from rich.text import Text
+
+    from techcheck.collect.ios import JOBS, IosError, IphoneSession
+    from techcheck.paths import techcheck_home
+    from techcheck.pipeline import scan_ios
+
+    session = IphoneSession(home=techcheck_home(), udid=args.udid)
+    try:
+        with err.status(t("ios.connecting")) as status:
+
+            def waiting(what: str, seconds_left: float) -> None:
+                status.update(t(f"ios.waiting.{what}", seconds=int(seconds_left)))
+
+            session.connect(wait=float(args.wait), waiting=waiting)
+    except IosError as exc:
+        raise ConnectError("ios", exc.reason, exc.detail) from None
+    later.enter_context(session)
+    target = session.target()
+    err.print(Text(t("ios.connected", model=target.model or "iPhone", os=target.os)))
+    if session.paired_now:
+        err.print(Text(t("ios.trusted_now")))
+
+    def offer(exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            _offer_forget(session, args.forget, err, t)
+
+    later.push(offer)
+    return _with_progress(err, t, len(JOBS) + 1, lambda advance: scan_ios(session, indicators, progress=advance))
+
+
+def _offer_forget(session: Any, choice: str, err: Any, t: Any) -> None:
+    """Never silent: forget only when the person says yes now, or asked for it with --forget yes."""
+    from rich.text import Text
+
+    if choice == "ask" and sys.stdin.isatty():
+        from rich.prompt import Confirm
+
+        err.print(Text(t("ios.forget.why")))
+        choice = "yes" if Confirm.ask(t("ios.forget.ask"), console=err, default=False) else "no"
+    if choice != "yes":
+        err.print(Text(t("ios.forget.later")))
+        return
+    failed = session.forget()
+    err.print(Text(t("ios.forget.done") if not failed else t("ios.forget.failed", detail="; ".join(failed))))
+
+
+SCANS = {"local": _scan_local, "android": _scan_android, "ios": _scan_ios, "androidqf": _scan_androidqf}
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -182,17 +249,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     indicators, rules = _load_indicators(args.indicators)
     for warning in indicators.warnings:
         err.print(t("signatures.warning", warning=warning), markup=False, highlight=False)
-    try:
-        result = SCANS[args.target](args, indicators, rules, err, t)
-    except ConnectError as exc:
-        from rich.text import Text
+    with ExitStack() as later:
+        try:
+            result = SCANS[args.target](args, indicators, rules, err, t, later)
+        except ConnectError as exc:
+            from rich.text import Text
 
-        problem = exc.args[0]
-        err.print(Text(t(f"adb.{problem.reason}", detail=problem.detail)))
-        return EXIT_UNREACHABLE
-    saved = _save_report(result.report, args.json, err, t) if args.json else None
-    summary_console = err if args.json == "-" else out
-    show_summary(summary_console, result.report, t, saved)
+            prefix, reason, detail = exc.args
+            err.print(Text(t(f"{prefix}.{reason}", detail=detail)))
+            return EXIT_UNREACHABLE
+        saved = _save_report(result.report, args.json, err, t) if args.json else None
+        summary_console = err if args.json == "-" else out
+        show_summary(summary_console, result.report, t, saved)
     if args.json and saved is None:
         return EXIT_USAGE
     return EXIT_PARTIAL if result.partial else EXIT_OK
@@ -261,7 +329,8 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
             console.print(Text("  • " + t("summary.not_checked_item", check=name, reason=reason)))
     if any(c["status"] == "failed" for c in checks):
         console.print(Text(t("summary.partial")))
-    console.print(Text(t("summary.no_change" if target.get("kind") == "local" else "summary.no_change_phone")))
+    no_change = {"local": "summary.no_change", "ios": "summary.no_change_iphone"}.get(target.get("kind", ""))
+    console.print(Text(t(no_change or "summary.no_change_phone")))
     if saved and saved != "-":
         console.print(Text(t("summary.saved", path=saved)))
         console.print(Text(t("summary.next", path=saved)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from techcheck.checks import ANDROID_CHECKS, LOCAL_CHECKS, Outcome, run_checks
+from techcheck.checks import ANDROID_CHECKS, IOS_CHECKS, LOCAL_CHECKS, Outcome, run_checks
 from techcheck.indicators import IndicatorSet
 from techcheck.model import Snapshot
 from techcheck.parse import parse_snapshot
@@ -63,4 +63,13 @@ def scan_androidqf(path: Path, indicators: IndicatorSet) -> ScanResult:
 
     snapshot = collect_androidqf(path)
     outcome = run_checks(ANDROID_CHECKS, parse_snapshot(snapshot), indicators)
+    return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))
+
+
+def scan_ios(session: Any, indicators: IndicatorSet, progress: Callable[[str], None] | None = None) -> ScanResult:
+    """``session`` is a connected IphoneSession. A phone unplugged mid-scan gives a partial result."""
+    snapshot = session.collect(progress=progress)
+    if progress:
+        progress("step.checks")
+    outcome = run_checks(IOS_CHECKS, parse_snapshot(snapshot), indicators)
     return ScanResult(snapshot, outcome, build_report(snapshot.target, indicators, outcome))

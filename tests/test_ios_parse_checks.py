@@ -10,8 +10,8 @@ import plistlib
 from datetime import datetime, timezone
 
 import pytest
-
 from conftest import shared_path
+
 from techcheck.checks import IOS_CHECKS, run_checks
 from techcheck.checks.ios import current_release_year, release_year
 from techcheck.indicators import IndicatorSet, load_indicators

@@ -140,3 +140,30 @@ def is_allowed(table: dict[str, Command], argv: list[str]) -> bool:
         if ok:
             return True
     return False
+
+
+# On an iPhone, through pymobiledevice3: lockdown requests and, per device service, the requests sent.
+# Every one only reads. Two lockdown requests change the phone's list of trusted computers, and each
+# needs the person: "Pair" only happens when they tap "Trust" on the iPhone, "Unpair" only when they
+# accept the offer at the end of the checkup.
+IOS_LOCKDOWN = frozenset({"QueryType", "GetValue", "StartSession", "StopSession", "StartService", "ValidatePair"})
+IOS_WITH_CONSENT = frozenset({"Pair", "Unpair"})
+IOS_SERVICES: dict[str, frozenset[str]] = {
+    "com.apple.mobile.installation_proxy": frozenset({"Browse"}),
+    "com.apple.mobile.MCInstall": frozenset({"GetProfileList", "GetCloudConfiguration"}),
+    "com.apple.misagent": frozenset({"CopyAll"}),
+    "com.apple.afc2": frozenset(),  # started only to learn whether it exists (a jailbreak sign); nothing is sent
+}
+# usbmuxd (on this computer): finding the phone and its pairing record. Saving a record follows a
+# "Trust"; deleting one follows an accepted offer to forget this computer.
+IOS_USBMUXD = frozenset({"ReadBUID", "ListDevices", "Listen", "ReadPairRecord", "Connect"})
+IOS_USBMUXD_WITH_CONSENT = frozenset({"SavePairRecord", "DeletePairRecord"})
+
+
+def ios_allowed(channel: str, request: str, consented: bool = False) -> bool:
+    """True when ``request`` on ``channel`` ("lockdown", "usbmuxd" or a service name) may be sent."""
+    if channel == "lockdown":
+        return request in IOS_LOCKDOWN or (consented and request in IOS_WITH_CONSENT)
+    if channel == "usbmuxd":
+        return request in IOS_USBMUXD or (consented and request in IOS_USBMUXD_WITH_CONSENT)
+    return request in IOS_SERVICES.get(channel, frozenset())
