@@ -14,6 +14,7 @@ RUNS = (
     ["bench_scan_local.py"],
     ["bench_scan_local.py", "--desktop", "40"],
     ["bench_android.py"],
+    ["bench_ios.py"],
 )
 
 for args in RUNS:
