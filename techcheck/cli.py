@@ -225,15 +225,19 @@ def _offer_forget(session: Any, choice: str, err: Any, t: Any) -> None:
     from rich.text import Text
 
     if choice == "ask" and sys.stdin.isatty():
-        from rich.prompt import Confirm
-
         err.print(Text(t("ios.forget.why")))
-        choice = "yes" if Confirm.ask(t("ios.forget.ask"), console=err, default=False) else "no"
+        choice = "yes" if _yes(err.input(f"{t('ios.forget.ask')} {t('prompt.yes_no')} "), t) else "no"
     if choice != "yes":
         err.print(Text(t("ios.forget.later")))
         return
     failed = session.forget()
     err.print(Text(t("ios.forget.done") if not failed else t("ios.forget.failed", detail="; ".join(failed))))
+
+
+def _yes(answer: str, t: Any) -> bool:
+    """A yes in the person's language ("y", "yes"; "s", "sí"); anything else, or nothing, is no."""
+    words = {w.strip().lower() for w in t("prompt.yes_words").split(",")}
+    return answer.strip().lower() in words
 
 
 SCANS = {"local": _scan_local, "android": _scan_android, "ios": _scan_ios, "androidqf": _scan_androidqf}

@@ -7,6 +7,7 @@ iOS allow-list. Pairing ("Trust") and forgetting this computer are the two conse
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -302,3 +303,37 @@ def test_hostile_names_are_escaped_and_bounded(long: bool, tmp_path: Path, monke
     html = plan.read_text(encoding="utf-8")
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(3)&gt;" in html
     assert HOSTILE_NAME not in html  # the device's own name is never shown unescaped (nor at all, today)
+
+
+class Terminal(io.StringIO):
+    """Typed answers on standard input, as from a person at a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "forgotten"), [("y\n", True), ("\n", False), ("n\n", False)])
+def test_forget_asks_at_a_terminal_and_only_yes_forgets(
+    answer: str, forgotten: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    with FakeIPhone(clean_iphone(10)) as phone:
+        code, _ = scan(phone, tmp_path, monkeypatch)
+        assert_read_only(phone, consented=forgotten)
+        assert bool(phone.trusted_hosts()) is not forgotten
+        assert ("Unpair" in phone.names("lockdown")) is forgotten
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "Make the iPhone and this computer forget each other now?" in err
+    assert ("no longer trust each other" in err) is forgotten
+
+
+def test_forget_answer_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal("sí\n"))
+    with FakeIPhone(clean_iphone(10)) as phone:
+        code, _ = scan(phone, tmp_path, monkeypatch, "--lang", "es")
+        assert not phone.trusted_hosts()
+    assert code == 0
+    assert "ya no confían" in capsys.readouterr().err
