@@ -127,6 +127,11 @@ def _finding(
     )
 
 
+def _details(*parts: tuple[str, object]) -> str:
+    """``key=value`` for each part with a value (a part without a key is shown as it is)."""
+    return " ".join(f"{k}={v}" if k else str(v) for k, v in parts if v)
+
+
 # Apps ---------------------------------------------------------------------------------------------
 def check_known_apps(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     out = []
@@ -199,16 +204,15 @@ def check_profiles(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     out = []
     for profile in facts.of(IosProfile):
         matched = [Match("profile", profile.identifier, e.origin) for e in ind.lookup("profiles", profile.identifier)]
-        details = [f"identifier={profile.identifier}"]
-        if profile.organization:
-            details.append(f"organization={profile.organization}")
-        if profile.description:
-            details.append(f"description={profile.description}")
-        if profile.removal_disallowed:
-            details.append("cannot be removed by the person")
+        detail = _details(
+            ("identifier", profile.identifier),
+            ("organization", profile.organization),
+            ("description", profile.description),
+            ("", profile.removal_disallowed and "cannot be removed by the person"),
+        )
         subject = {"kind": "profile", "profile": profile.identifier, "name": profile.name}
         severity = "high" if matched or profile.removal_disallowed else "medium"
-        evidence = [Evidence(profile.artifact, " ".join(details))]
+        evidence = [Evidence(profile.artifact, detail)]
         out.append(_finding("profile", "device-security", severity, subject, evidence, matched))
     return out
 
@@ -216,18 +220,15 @@ def check_profiles(facts: Facts, ind: IndicatorSet) -> list[Finding]:
 def check_management(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     out = []
     for config in facts.of(IosCloudConfig):
-        details = [f"supervised={'yes' if config.supervised else 'no'}"]
-        if config.organization:
-            details.append(f"organization={config.organization}")
-        if config.configuration_url:
-            details.append(f"enrolment={config.configuration_url}")
-        if config.mdm_unremovable:
-            details.append("management cannot be removed by the person")
+        detail = _details(
+            ("supervised", "yes" if config.supervised else "no"),
+            ("organization", config.organization),
+            ("enrolment", config.configuration_url),
+            ("", config.mdm_unremovable and "management cannot be removed by the person"),
+        )
         subject = {"kind": "setting", "setting": "management", "name": config.organization or "?"}
         severity = "high" if config.supervised or config.mdm_unremovable else "medium"
-        out.append(
-            _finding("mdm", "device-security", severity, subject, [Evidence(config.artifact, " ".join(details))])
-        )
+        out.append(_finding("mdm", "device-security", severity, subject, [Evidence(config.artifact, detail)]))
     return out
 
 
