@@ -337,3 +337,17 @@ def test_forget_answer_in_spanish(
         assert not phone.trusted_hosts()
     assert code == 0
     assert "ya no confían" in capsys.readouterr().err
+
+
+def test_malformed_answers_lose_only_their_own_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = clean_iphone(10)
+    scenario.provisioning_profiles = [b"\x30\x82garbage without a property list"]  # misagent answer we cannot read
+    scenario.apps.append({"CFBundleIdentifier": 12345, "CFBundleDisplayName": ["not", "text"]})  # junk record
+    with FakeIPhone(scenario) as phone:
+        code, report = scan(phone, tmp_path, monkeypatch)
+        assert_read_only(phone)
+    assert code == 4 and report is not None
+    status = statuses(report)
+    assert status["ios.provisioning-profiles"] == "failed"
+    assert status["ios.known-apps"] == "ok" and status["ios.profiles"] == "ok"
+    assert any(e["step"].startswith("ios_provisioning") for e in report["errors"])

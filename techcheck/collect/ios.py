@@ -334,6 +334,8 @@ class IphoneSession:
             source = f"{job.channel} {' '.join(job.requests) or 'StartService'}"
             try:
                 data = await asyncio.wait_for(job.read(self.lockdown), job.timeout)
+                # Binary keeps every type a phone can send (UIDs too); the parsers read either form.
+                content = data if isinstance(data, bytes) else plistlib.dumps(data, fmt=plistlib.FMT_BINARY)
             except Exception as exc:  # noqa: BLE001 - one failed step must not lose the others
                 reason = problem_reason(exc)
                 if reason == "disconnected":
@@ -342,7 +344,6 @@ class IphoneSession:
                 detail = f"{source}: {exc.__class__.__name__}: {exc}"[:300]
                 snapshot.problem(Problem(job.kind, status, reason, detail, job.name))
                 continue
-            content = data if isinstance(data, bytes) else plistlib.dumps(data, sort_keys=False)
             snapshot.add(Artifact.make(job.kind, f"pymobiledevice3 {source}", content, name=job.name, meta=job.meta))
         if disconnected is not None:
             detail = f"{disconnected.__class__.__name__}: {disconnected}"[:300]
@@ -351,7 +352,8 @@ class IphoneSession:
         return snapshot
 
     def target(self) -> Target:
-        values = getattr(self.lockdown, "all_values", None) or {}
+        values = getattr(self.lockdown, "all_values", None)
+        values = values if isinstance(values, dict) else {}
         return Target(
             kind="ios",
             id=clip(values.get("UniqueDeviceID") or self.device, 64),
