@@ -80,7 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="turn reports into a plain-language safety plan")
     plan.add_argument("reports", metavar="REPORT.json", nargs="+", type=Path)
     plan.add_argument("-o", "--output", metavar="FILE", help="plan.html, plan.md or plan.json (default: show it here)")
+    plan.add_argument(
+        "--answers", metavar="FILE", type=Path, help="your answers to the questions (YAML or JSON; see README)"
+    )
     _add_lang(plan)
+
+    checkup = commands.add_parser(
+        "checkup", help="a guided checkup: a few questions, the scans you choose, and your safety plan"
+    )
+    checkup.add_argument(
+        "--no-trace", action="store_true", help="write nothing except the plan file you ask for (no keys, no reports)"
+    )
+    checkup.add_argument("--answers", metavar="FILE", type=Path, help="answers to the questions, instead of asking")
+    _add_lang(checkup)
 
     sigs = commands.add_parser("signatures", help="manage the indicators of known spying tools")
     sig_commands = sigs.add_subparsers(dest="sig_command", metavar="ACTION")
@@ -141,7 +153,7 @@ def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: An
     from techcheck.collect.adb.device import open_connection, parse_host_port
     from techcheck.collect.adb.keys import ensure_key, fingerprint
     from techcheck.collect.android import FIRST_JOBS
-    from techcheck.paths import techcheck_home
+    from techcheck.paths import state_home
     from techcheck.pipeline import scan_android
 
     if args.tcp:
@@ -149,7 +161,7 @@ def _scan_android(args: argparse.Namespace, indicators: Any, rules: Any, err: An
             parse_host_port(args.tcp)
         except ValueError:
             raise UsageError(("error.tcp", {"value": args.tcp})) from None
-    home = techcheck_home()
+    home = state_home()
     key = ensure_key(home)
     print_fingerprint = fingerprint(Path(f"{key}.pub").read_text(encoding="ascii", errors="replace"))
     err.print(Text(t("adb.fingerprint", fingerprint=print_fingerprint)))
@@ -193,10 +205,10 @@ def _scan_ios(args: argparse.Namespace, indicators: Any, rules: Any, err: Any, t
     from rich.text import Text
 
     from techcheck.collect.ios import JOBS, IosError, IphoneSession
-    from techcheck.paths import techcheck_home
+    from techcheck.paths import state_home
     from techcheck.pipeline import scan_ios
 
-    session = IphoneSession(home=techcheck_home(), udid=args.udid)
+    session = IphoneSession(home=state_home(), udid=args.udid)
     try:
         with err.status(t("ios.connecting")) as status:
 
@@ -345,13 +357,18 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
 # plan ----------------------------------------------------------------------------------------------
 def cmd_plan(args: argparse.Namespace) -> int:
     from techcheck.plan import RENDERERS, build_plan, render_markdown
+    from techcheck.plan.answers import Answers, AnswersError, load_answers
     from techcheck.report import ReportError, read_report
 
     try:
         reports = [read_report(path) for path in args.reports]
     except ReportError as exc:
         raise UsageError(("error.report", {"problem": str(exc)})) from None
-    plan = build_plan(reports, args.lang)
+    try:
+        answers = load_answers(args.answers) if args.answers else Answers()
+    except AnswersError as exc:
+        raise UsageError(("error.answers", {"problem": str(exc)})) from None
+    plan = build_plan(reports, args.lang, answers)
     if not args.output:
         from rich.markdown import Markdown
 
@@ -425,7 +442,17 @@ def cmd_signatures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scan": cmd_scan, "plan": cmd_plan, "signatures": cmd_signatures}
+def cmd_checkup(args: argparse.Namespace) -> int:
+    from techcheck.checkup import run_checkup
+    from techcheck.plan.answers import AnswersError
+
+    try:
+        return run_checkup(args.lang, trace=not args.no_trace, answers_file=args.answers)
+    except AnswersError as exc:
+        raise UsageError(("error.answers", {"problem": str(exc)})) from None
+
+
+COMMANDS = {"scan": cmd_scan, "plan": cmd_plan, "checkup": cmd_checkup, "signatures": cmd_signatures}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,3 +24,10 @@ def techcheck_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("techcheck", appauthor=False))
+
+
+def state_home() -> Path:
+    """Where scans keep what they must write (the adb key, the iPhone pairing record): TECHCHECK_HOME,
+    or a throw-away folder set by ``techcheck checkup --no-trace`` (``TECHCHECK_STATE_DIR``)."""
+    env = os.environ.get("TECHCHECK_STATE_DIR")
+    return Path(env) if env else techcheck_home()

@@ -81,6 +81,11 @@ def read_report(path: Path) -> LoadedReport:
         raise ReportError(f"{name}: file not found") from None
     except OSError as exc:
         raise ReportError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return report_from_bytes(raw, name)
+
+
+def report_from_bytes(raw: bytes, name: str) -> LoadedReport:
+    """Check and normalise a report held in memory (``name`` says where it came from)."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):

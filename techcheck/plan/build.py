@@ -11,6 +11,7 @@ from string import Formatter
 
 from techcheck.messages import Messages
 from techcheck.model import utc_now
+from techcheck.plan.answers import STAGE_GUIDES, Answers, guided_for
 from techcheck.plan.guides import Guide, load_guide
 from techcheck.report import LoadedReport
 from techcheck.text import clip
@@ -82,6 +83,35 @@ class ReportRef:
 
 
 @dataclass
+class EvidenceRow:
+    """One line of the evidence log: what was seen, on which device, when, in which saved report."""
+
+    when: str
+    device: str
+    what: SeenItem
+    category: str
+    report: str
+    sha256: str
+
+
+@dataclass
+class Resource:
+    name: str
+    phone: str = ""
+    text: str = ""
+    web: str = ""
+    note: str = ""
+    source: str = ""
+
+
+@dataclass
+class Region:
+    code: str
+    name: str
+    resources: list[Resource]
+
+
+@dataclass
 class Plan:
     lang: str
     created: str
@@ -95,8 +125,46 @@ class Plan:
     reports: list[ReportRef]
     closing: list[Guide] = field(default_factory=list)  # shown last, e.g. turning USB debugging off
     guided: list[Guide] = field(default_factory=list)  # checks the person can do where no scan can read
+    guided_first: list[Guide] = field(default_factory=list)  # the same, about accounts and sharing: before findings
+    safety: Guide | None = None  # shown first in every plan
+    regions: list[Region] = field(default_factory=list)  # where to get help: the person's region, or all
+    elsewhere: str = ""
+    stage: Guide | None = None  # only when the person chose to say where they are
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    evidence_guide: Guide | None = None
+    answers: dict[str, object] = field(default_factory=dict)
 
 
+# Guided checks, most likely first. Those about accounts, location and sharing come before the device
+# findings (safety-plan guidance: the most likely ways in first, stalkerware last); the rest after them.
+GUIDED_FIRST = (
+    "passwords",
+    "account-google",
+    "account-microsoft",
+    "ios-apple-account-devices",
+    "ios-trusted-numbers",
+    "email-forwarding",
+    "account-social",
+    "whatsapp-linked-devices",
+    "ios-safety-check",
+    "google-maps-sharing",
+    "ios-find-my",
+    "life360",
+    "snap-map",
+    "shared-phone-plan",
+    "shared-accounts",
+    "ios-family-sharing",
+)
+GUIDED_LATER = (
+    "physical-access",
+    "ios-passcode",
+    "ios-icloud-backup",
+    "ios-significant-locations",
+    "bluetooth-trackers",
+    "children-devices",
+    "smart-home",
+    "bank-accounts",
+)
 # Guides shown at the end of a plan when it includes a device of that kind.
 CLOSING_GUIDES = {"android": "android-after-checkup", "ios": "ios-after-checkup"}
 # Guided checks for what a scan of that kind of device cannot read, most likely first: a USB checkup
@@ -148,8 +216,38 @@ def _check_title(check_id: str, t: Messages) -> str:
     return t(f"check.{check_id}") if t.has(f"check.{check_id}") else check_id
 
 
-def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
+def load_regions(lang: str, region: str = "") -> tuple[list[Region], str]:
+    """Where to get help, from ``guides/<lang>/resources.yaml``: the person's region when we have it,
+    otherwise every region we list (and the words for anywhere else)."""
+    import yaml
+
+    from techcheck.paths import data_dir
+
+    path = data_dir("guides") / lang / "resources.yaml"
+    if not path.is_file():
+        path = data_dir("guides") / "en" / "resources.yaml"
+    if not path.is_file():
+        return [], ""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    listed = data.get("regions") or {}
+    codes = [region] if region in listed else list(listed)
+    regions = [
+        Region(
+            code,
+            str(listed[code].get("name", code)),
+            [
+                Resource(**{k: str(v) for k, v in r.items() if k in Resource.__dataclass_fields__})
+                for r in listed[code].get("resources") or []
+            ],
+        )
+        for code in codes
+    ]
+    return regions, str(data.get("elsewhere", ""))
+
+
+def build_plan(reports: list[LoadedReport], lang: str = "en", answers: Answers | None = None) -> Plan:
     t = Messages(lang)
+    evidence: list[EvidenceRow] = []
     sections: dict[str, PlanSection] = {}
     checked: list[CheckLine] = []
     not_checked: list[CheckLine] = []
@@ -192,6 +290,9 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
             item = seen_item(guide, finding["subject"], t, device, finding["severity"])
             item.details = details
             section.items.append(item)
+            evidence.append(
+                EvidenceRow(data.get("created", ""), device, item, finding["category"], report.path, report.sha256)
+            )
     ordered = sorted(
         sections.values(),
         key=lambda s: (
@@ -201,11 +302,23 @@ def build_plan(reports: list[LoadedReport], lang: str = "en") -> Plan:
     )
     kinds = dict.fromkeys(r.data["target"].get("kind", "") for r in reports)
     closing = [g for g in (load_guide(CLOSING_GUIDES[k], lang) for k in kinds if k in CLOSING_GUIDES) if g]
-    guided_ids = dict.fromkeys(g for k in kinds for g in GUIDED_GUIDES.get(k, ()))
-    guided = [g for g in (load_guide(i, lang) for i in guided_ids) if g]
+    answers = answers or Answers()
+    wanted = set(guided_for(answers)) | {g for k in kinds for g in GUIDED_GUIDES.get(k, ())}
+    first = [g for g in (load_guide(i, lang) for i in GUIDED_FIRST if i in wanted) if g]
+    later_ids = [i for i in GUIDED_LATER if i in wanted] + sorted(wanted - set(GUIDED_FIRST) - set(GUIDED_LATER))
+    later = [g for g in (load_guide(i, lang) for i in later_ids) if g]
+    regions, elsewhere = load_regions(lang, answers.region)
     return Plan(
         closing=closing,
-        guided=guided,
+        guided=later,
+        guided_first=first,
+        safety=load_guide("safety-first", lang),
+        regions=regions,
+        elsewhere=elsewhere,
+        stage=load_guide(STAGE_GUIDES[answers.stage], lang) if answers.stage else None,
+        evidence=evidence,
+        evidence_guide=load_guide("evidence-log", lang),
+        answers=answers.to_dict(),
         lang=t.lang,
         created=utc_now(),
         intro=load_guide("about-this-plan", lang),

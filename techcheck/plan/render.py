@@ -90,7 +90,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps({"schema": "techcheck/plan-0", **_jsonable(plan)}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"schema": "techcheck/plan-1", **_jsonable(plan)}, indent=2, ensure_ascii=False) + "\n"
 
 
 RENDERERS = {".html": render_html, ".htm": render_html, ".md": render_markdown, ".json": render_json}
