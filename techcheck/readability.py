@@ -20,7 +20,10 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?;:]+(?=\s|$)|\n+")
-_MENU_PATH = re.compile(r"\*\*[^*]*→[^*]*\*\*")  # **Settings → General → …**: the phone's labels, not our prose
+# Menu paths are the device's labels, not our prose: **Settings → General → …**, and in terminal messages the
+# same without bold (there the few words just before the first label go with it).
+_MENU_PATH = re.compile(r"\*\*[^*]*→[^*]*\*\*|[^.:;,()\n→*]*(?:→[^.:;,\n→]*)+")
+_COMMAND = re.compile(r"\btechcheck(?: [a-z][\w-]*)*|--[\w-]+")  # commands to type are not prose either
 _MARKUP = re.compile(r"\{#[^}]*\}|`[^`]*`|\*\*|__|https?://\S+|\[([^\]]*)\]\([^)]*\)|[#>|*_]")
 
 _ES_STRONG = set("aeoáéóíú")  # an accented i or u breaks a diphthong, as a strong vowel does
@@ -30,7 +33,8 @@ _ES_VOWELS = _ES_STRONG | set("iuü")
 def plain(text: str) -> str:
     """Markdown to the words a person reads (links keep their text). Menu paths are the device's own
     labels, which we cannot simplify: they are left out of the measure."""
-    return _MARKUP.sub(lambda m: m.group(1) or " ", _MENU_PATH.sub(" ", text))
+    text = _COMMAND.sub(" ", _MENU_PATH.sub(" ", text))
+    return _MARKUP.sub(lambda m: m.group(1) or " ", text)
 
 
 @lru_cache(maxsize=2)
