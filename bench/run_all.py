@@ -15,6 +15,7 @@ RUNS = (
     ["bench_scan_local.py", "--desktop", "40"],
     ["bench_android.py"],
     ["bench_ios.py"],
+    ["bench_readability.py"],
 )
 
 for args in RUNS:
