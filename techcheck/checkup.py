@@ -117,6 +117,33 @@ def no_trace(enabled: bool) -> Any:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def stop_at_once(t: Any) -> Any:
+    """Ctrl+C ends the checkup at once, even in the middle of a scan (whose worker threads would otherwise
+    be waited for). A --no-trace folder is removed first."""
+    import signal
+    import sys
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        folder = os.environ.get("TECHCHECK_STATE_DIR")
+        if folder and Path(folder).name.startswith("techcheck-"):
+            shutil.rmtree(folder, ignore_errors=True)
+        sys.stderr.write("\n" + t("error.interrupted") + "\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_scans(targets: list[str], lang: str, err: Any, t: Any) -> list[dict[str, Any]]:
     """Each chosen scan in turn, with the same code as ``techcheck scan``; one that cannot reach its device
     says why and the others go on."""
@@ -173,12 +200,19 @@ def write_plan(reports: list[Any], answers: Answers, lang: str, path: Path | Non
 
 
 def run_checkup(lang: str, trace: bool, answers_file: Path | None) -> int:
-    from techcheck.cli import _consoles
     from techcheck.messages import Messages
+
+    t = Messages(lang)
+    with stop_at_once(t):
+        return _checkup(t, trace, answers_file)
+
+
+def _checkup(t: Any, trace: bool, answers_file: Path | None) -> int:
+    from techcheck.cli import _consoles
     from techcheck.plan.answers import load_answers
     from techcheck.report import read_report, report_from_bytes, write_report
 
-    t = Messages(lang)
+    lang = t.lang
     out, err = _consoles()
     ask = Ask(err, t)
     answers = load_answers(answers_file) if answers_file else None  # a bad file stops before anything starts

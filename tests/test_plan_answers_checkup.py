@@ -222,3 +222,31 @@ def test_checkup_with_answers_file_and_saved_reports(
     assert saved == ["answers.yaml", "out-1-local-report.json", "out.md"]
     text = (tmp_path / "out.md").read_text(encoding="utf-8")
     assert "out-1-local-report.json" in text and "Registro de evidencia" in text
+
+
+def test_checkup_ctrl_c_stops_at_once(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TECHCHECK_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "techcheck", "checkup", "--no-trace"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(b"y\ny\n")  # past the safety screen and consent; now it waits at "Check this computer?"
+    proc.stdin.flush()
+    time.sleep(1.5)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and time.monotonic() - start < 2
+    assert "Stopped." in err.decode()
+    assert not list(tmp_path.iterdir())  # nothing written, not even TECHCHECK_HOME
