@@ -100,6 +100,7 @@ class Resource:
     phone: str = ""
     text: str = ""
     web: str = ""
+    web_es: str = ""  # the same service's page in Spanish, where it has one
     note: str = ""
     source: str = ""
 
@@ -231,14 +232,18 @@ def load_regions(lang: str, region: str = "") -> tuple[list[Region], str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     listed = data.get("regions") or {}
     codes = [region] if region in listed else list(listed)
+
+    def resource(raw: dict) -> Resource:
+        item = Resource(**{k: str(v) for k, v in raw.items() if k in Resource.__dataclass_fields__})
+        if lang == "es" and item.web_es:
+            item.web = item.web_es
+        return item
+
     regions = [
         Region(
             code,
             str(listed[code].get("name", code)),
-            [
-                Resource(**{k: str(v) for k, v in r.items() if k in Resource.__dataclass_fields__})
-                for r in listed[code].get("resources") or []
-            ],
+            [resource(r) for r in listed[code].get("resources") or []],
         )
         for code in codes
     ]
