@@ -250,3 +250,24 @@ def test_checkup_ctrl_c_stops_at_once(tmp_path: Path) -> None:
     assert proc.returncode == 130 and time.monotonic() - start < 2
     assert "Stopped." in err.decode()
     assert not list(tmp_path.iterdir())  # nothing written, not even TECHCHECK_HOME
+
+
+def test_every_guide_the_plan_can_offer_exists_in_both_languages() -> None:
+    from techcheck.plan.answers import BY_ACCOUNT, BY_QUESTION, DEFAULT_GUIDED, STAGE_GUIDES
+    from techcheck.plan.build import GUIDED_FIRST, GUIDED_GUIDES, GUIDED_LATER
+    from techcheck.plan.guides import load_guide
+
+    offered = {"safety-first", "evidence-log", "about-this-plan", "what-we-could-not-check", *DEFAULT_GUIDED}
+    offered |= {g for table in (BY_QUESTION, BY_ACCOUNT, GUIDED_GUIDES) for ids in table.values() for g in ids}
+    offered |= set(STAGE_GUIDES.values()) | set(GUIDED_FIRST) | set(GUIDED_LATER)
+    assert set(GUIDED_FIRST) | set(GUIDED_LATER) >= offered - {
+        "safety-first",
+        "evidence-log",
+        "about-this-plan",
+        "what-we-could-not-check",
+        *STAGE_GUIDES.values(),
+    }  # every guided check has its place in the order
+    for guide_id in sorted(offered):
+        for lang in ("en", "es"):
+            guide = load_guide(guide_id, lang)
+            assert guide is not None and guide.lang == lang, (guide_id, lang)
