@@ -91,7 +91,9 @@ def test_spanish_syllables(word: str, expected: int) -> None:
 
 def test_grades_order_plain_above_dense_text() -> None:
     plain_en = "You can leave it for now. Nothing changes. An advocate can help you."
-    dense_en = "Administrative configuration profiles institutionalize comprehensive organizational surveillance capabilities."
+    dense_en = (
+        "Administrative configuration profiles institutionalize comprehensive organizational surveillance capabilities."
+    )
     assert grade(plain_en, "en") < 4 < 15 < grade(dense_en, "en")
     plain_es = "Puedes dejarlo así por ahora. Nada cambia. Una persona de apoyo te puede ayudar."
     dense_es = "Las configuraciones administrativas institucionalizan capacidades organizacionales de vigilancia."
