@@ -11,7 +11,6 @@ Run from the repository: python bench/bench_ios.py
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,38 +19,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from _measure import measure, show  # noqa: E402
 from fakeios import FakeIPhone  # noqa: E402
 from iphones import clean_iphone, managed_iphone  # noqa: E402
 
 
 def full_checkup(label: str, scenario: object, runs: int = 5) -> None:
-    walls, cpus, peaks = [], [], []
     with FakeIPhone(scenario) as phone, tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "TECHCHECK_HOME": f"{tmp}/home",
-            "HOME": tmp,
-            "USBMUXD_SOCKET_ADDRESS": phone.address,
-            "PYTHONPATH": str(ROOT),
-            "NO_COLOR": "1",
-        }
+        env = {"TECHCHECK_HOME": f"{tmp}/home", "HOME": tmp, "USBMUXD_SOCKET_ADDRESS": phone.address}
         argv = [sys.executable, "-m", "techcheck", "scan", "ios", "--json", f"{tmp}/r.json", "--forget", "no"]
-        for _ in range(runs):
-            start = time.perf_counter()
-            proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            _, status, usage = os.wait4(proc.pid, 0)
-            walls.append(time.perf_counter() - start)
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            peaks.append(usage.ru_maxrss / 1024)
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise SystemExit(f"scan ios exited with {os.waitstatus_to_exitcode(status)}")
+        figures = measure(argv, runs=runs, env=env)
         requests = len(phone.log) // runs
-    walls.sort()
-    cpu = sorted(cpus)[len(cpus) // 2]
-    print(
-        f"{label:<44} wall {walls[len(walls) // 2]:.2f} s (max {walls[-1]:.2f})  cpu {cpu:.2f} s"
-        f"  peak {max(peaks):.0f} MiB  requests {requests}  [{runs} runs]  target: <= 3 s"
-    )
+    show(f"{label} ({requests} requests)", figures, "<= 3 s")
 
 
 def stages() -> None:
@@ -89,9 +68,9 @@ def stages() -> None:
 
 
 if __name__ == "__main__":
-    full_checkup("full checkup, 150-app iPhone (180 with system)", clean_iphone(150))
+    full_checkup("scan ios, 150 apps", clean_iphone(150))
     slow = clean_iphone(150)
     slow.browse_chunk_delay = 0.02
-    full_checkup("same, phone taking 20 ms per 10-app chunk", slow, runs=3)
-    full_checkup("managed iPhone (profiles, MDM, sideloaded)", managed_iphone(), runs=3)
+    full_checkup("scan ios, 150 apps, 20 ms per chunk", slow, runs=3)
+    full_checkup("scan ios, managed iPhone", managed_iphone(), runs=3)
     stages()

@@ -72,29 +72,24 @@ def ask_answers(ask: Ask) -> Answers:
     asked again, then skipped."""
     data: dict[str, Any] = {}
 
-    def valid(key: str, value: Any) -> bool:
-        try:
-            parse_answers({key: value}, "answer")
-        except AnswersError:
-            return False
-        return True
+    def typed(key: str) -> str:
+        """A typed answer, asked again while it is not one we can use; "" when skipped."""
+        for _ in range(ATTEMPTS):
+            value = ask.line(f"checkup.q.{key}")
+            try:
+                parse_answers({key: value}, "answer")
+            except AnswersError:
+                ask.say(f"checkup.{key}_again")
+                continue
+            return value
+        return ""
 
     ask.say("checkup.questions_intro")
-    for _ in range(ATTEMPTS):
-        region = ask.line("checkup.q.region")
-        if not region or valid("region", region):
-            data["region"] = region
-            break
-        ask.say("checkup.region_again")
+    data["region"] = typed("region")
     data["stage"] = ask.menu("checkup.q.stage", STAGES, "checkup.stage")
     for key in QUESTIONS:
         data[key] = ask.menu(f"checkup.q.{key}", YES_NO, "checkup.answer")
-    for _ in range(ATTEMPTS):
-        accounts = ask.line("checkup.q.accounts")
-        if not accounts or valid("accounts", accounts):
-            data["accounts"] = accounts
-            break
-        ask.say("checkup.accounts_again")
+    data["accounts"] = typed("accounts")
     return parse_answers(data, "answers")
 
 
