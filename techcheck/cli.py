@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             type=Path,
-            help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2 or YARA); repeatable",
+            help="extra indicator file for this scan (own YAML, Echap YAML, STIX 2, YARA or ISDi CSV); repeatable",
         )
         _add_lang(target)
 

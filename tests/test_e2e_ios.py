@@ -351,3 +351,21 @@ def test_malformed_answers_lose_only_their_own_checks(tmp_path: Path, monkeypatc
     assert status["ios.provisioning-profiles"] == "failed"
     assert status["ios.known-apps"] == "ok" and status["ios.profiles"] == "ok"
     assert any(e["step"].startswith("ios_provisioning") for e in report["errors"])
+
+
+def test_clean_iphone_with_isdi_list_only_low_everyday_sharing_apps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ISDi flags everyday apps that can share location (Snapchat, Find My) as dual-use: with its list,
+    a clean iPhone shows them as "good to know", never as spying, and not Apple's own Find My."""
+    from conftest import shared_path
+
+    isdi = shared_path("data", "isdi", "app-flags.main.csv")
+    version, build = current_ios()
+    with FakeIPhone(clean_iphone(150, version=version, build=build)) as phone:
+        code, report = scan(phone, tmp_path, monkeypatch, "--indicators", str(isdi))
+    assert code == 0 and report is not None
+    assert {(f["id"], f["severity"]) for f in report["findings"]} == {("ios.watchware", "low")}
+    flagged = {f["subject"]["bundle_id"] for f in report["findings"]}
+    assert "com.toyopagroup.picaboo" in flagged and "com.apple.findmy" not in flagged
+    assert any(i.get("licence", "").startswith("ISDi") for i in report["indicators"])

@@ -262,3 +262,52 @@ def test_broken_yara_file_names_the_file(tmp_path: Path) -> None:
     ind = load_indicators([rule])
     with pytest.raises(IndicatorError, match="broken.yar: YARA rules do not compile"):
         compile_rules(ind.yara)
+
+
+# ISDi's app list -------------------------------------------------------------------------------------
+ISDI_SAMPLE = """appId,store,flag,title
+com.example.tracker,appstore,dual-use,Example Tracker
+com.example.spy,playstore,stalkerware,Example Spy
+spy.offstore.app,offstore,spyware,Off Store Spy
+com.example.fine,playstore,safe,Fine App
+com.example.odd,elsewhere,dual-use,Odd Store
+"""
+
+
+def test_isdi_csv_is_detected_and_mapped_by_store_and_flag(tmp_path: Path) -> None:
+    from techcheck.indicators import load_indicators
+
+    path = tmp_path / "app-flags.csv"
+    path.write_text(ISDI_SAMPLE, encoding="utf-8")
+    indicators = load_indicators([path])
+    [tracker] = indicators.bundle_id("com.example.tracker")
+    assert (tracker.type, tracker.origin, tracker.platforms) == ("dual-use", "isdi", ("ios",))
+    assert indicators.package("com.example.spy")[0].type == "stalkerware"
+    assert indicators.package("spy.offstore.app")[0].type == "stalkerware"
+    assert not indicators.package("com.example.fine") and not indicators.package("com.example.odd")
+    assert indicators.warnings == [f"{path}: 1 rows with an unknown store or flag were skipped"]
+    source = [s for s in indicators.sources if s.source == "isdi"][0]
+    assert source.entries == 3 and "stopipv/isdi" in source.licence
+
+
+def test_isdi_csv_broken_row_is_refused(tmp_path: Path) -> None:
+    from techcheck.indicators import IndicatorError, load_indicators
+
+    path = tmp_path / "app-flags.csv"
+    path.write_text("appId,store,flag,title\ncom.only.two,appstore\n", encoding="utf-8")
+    with pytest.raises(IndicatorError, match="line 2: expected appId,store,flag,title"):
+        load_indicators([path])
+
+
+def test_real_isdi_list_loads_fast_and_flags_few_common_apps() -> None:
+    import time
+
+    from techcheck.indicators import load_indicators
+
+    path = shared_path("data", "isdi", "app-flags.main.csv")
+    start = time.perf_counter()
+    indicators = load_indicators([path])
+    assert time.perf_counter() - start < 2.0
+    isdi = [e for e in indicators.entries if e.origin == "isdi"]
+    assert len(isdi) > 5000 and {e.type for e in isdi} == {"dual-use", "stalkerware"}
+    assert sum(1 for e in isdi if e.bundle_ids) > 600

@@ -22,7 +22,7 @@ TYPE_FINDINGS: dict[str, tuple[str, str, str]] = {
     "stalkerware": ("stalkerware", "high", "monitoring"),
     "monitoring": ("stalkerware", "high", "monitoring"),
     "watchware": ("watchware", "medium", "watchware"),
-    "dual-use": ("watchware", "medium", "watchware"),
+    "dual-use": ("watchware", "low", "watchware"),  # everyday apps that can also share (ISDi's list)
     "remote-access": ("remote-access", "medium", "remote-access"),
 }
 

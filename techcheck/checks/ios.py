@@ -137,6 +137,8 @@ def check_known_apps(facts: Facts, ind: IndicatorSet) -> list[Finding]:
     out = []
     for app in facts.of(IosApp):
         for entry in ind.bundle_id(app.bundle_id):
+            if entry.type == "dual-use" and app.by_apple:
+                continue  # Apple's own apps (Find My) are on every iPhone: the guided checks cover them
             subject = {"kind": "app", "bundle_id": app.bundle_id, "app_name": app.name}
             match = Match("bundle_id", app.bundle_id, entry.origin)
             out.append(

@@ -10,6 +10,7 @@ from typing import Any
 
 from techcheck.indicators.echap import ECHAP_ONLY_KEYS, load_echap
 from techcheck.indicators.entry import Entry, IndicatorError, YaraSource
+from techcheck.indicators.isdi import is_isdi_csv, load_isdi
 from techcheck.indicators.own import load_own
 from techcheck.indicators.stix2 import load_stix2
 
@@ -20,7 +21,7 @@ _MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])[&*][A-Za-z0-9_]", re.MULTILINE)
 
 @dataclass
 class LoadedFile:
-    format: str  # own | echap | stix2 | yara
+    format: str  # own | echap | stix2 | yara | isdi
     entries: list[Entry] = field(default_factory=list)
     yara: YaraSource | None = None
     warnings: list[str] = field(default_factory=list)
@@ -75,6 +76,9 @@ def parse_indicator_bytes(raw: bytes, file: str, origin: str, require_sources: b
             raise IndicatorError(file, f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
         entries, warnings = load_stix2(data, file, origin)
         return LoadedFile("stix2", entries, warnings=warnings)
+    if is_isdi_csv(text):
+        entries, warnings = load_isdi(text, file, origin)
+        return LoadedFile("isdi", entries, warnings=warnings)
     if _YARA_RULE.search(text) and "condition:" in text:
         return LoadedFile("yara", yara=YaraSource(origin=origin, name=Path(file).name, text=text))
     data = load_yaml(text, file)
@@ -84,7 +88,7 @@ def parse_indicator_bytes(raw: bytes, file: str, origin: str, require_sources: b
         return LoadedFile("echap", entries, warnings=warnings)
     if kind == "own":
         return LoadedFile("own", load_own(data, file, origin, require_sources=require_sources))
-    raise IndicatorError(file, "not an indicator file we know (own YAML, Echap YAML, STIX 2 or YARA)")
+    raise IndicatorError(file, "not an indicator file we know (own YAML, Echap YAML, STIX 2, YARA or ISDi CSV)")
 
 
 def read_indicator_file(path: Path, origin: str | None = None, require_sources: bool = False) -> LoadedFile:

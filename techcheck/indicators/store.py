@@ -21,6 +21,7 @@ from techcheck.indicators.echap import ECHAP_LICENCE
 from techcheck.indicators.entry import IndicatorError, SourceInfo
 from techcheck.indicators.files import MAX_FILE_BYTES, LoadedFile, parse_indicator_bytes, read_indicator_file
 from techcheck.indicators.index import IndicatorSet
+from techcheck.indicators.isdi import ISDI_LICENCE
 from techcheck.indicators.yara_rules import check_compiles
 from techcheck.paths import data_dir, techcheck_home
 
@@ -49,12 +50,16 @@ class Fetched:
     data: bytes
 
 
+# Sets that name their origin whatever the file is called, and the licence every report using them shows.
+NAMED_FORMATS = {"echap": ECHAP_LICENCE, "isdi": ISDI_LICENCE}
+
+
 def _origin(loaded: LoadedFile, name: str) -> str:
-    return "echap" if loaded.format == "echap" else Path(name).stem
+    return loaded.format if loaded.format in NAMED_FORMATS else Path(name).stem
 
 
 def _info(origin: str, version: str, entries: int) -> SourceInfo:
-    return SourceInfo(origin, version, entries, ECHAP_LICENCE if origin == "echap" else "")
+    return SourceInfo(origin, version, entries, NAMED_FORMATS.get(origin, ""))
 
 
 def load_shipped(indicators: IndicatorSet) -> None:
