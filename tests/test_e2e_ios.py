@@ -369,3 +369,22 @@ def test_clean_iphone_with_isdi_list_only_low_everyday_sharing_apps(
     flagged = {f["subject"]["bundle_id"] for f in report["findings"]}
     assert "com.toyopagroup.picaboo" in flagged and "com.apple.findmy" not in flagged
     assert any(i.get("licence", "").startswith("ISDi") for i in report["indicators"])
+
+
+def test_checkup_of_an_iphone_no_trace_keeps_no_pairing_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    typed = ["y", "y", "n", "n", "y", *[""] * 9, "y", "plan.md"]  # iPhone only, every question skipped, forget: yes
+    monkeypatch.setattr("sys.stdin", Terminal("\n".join(typed) + "\n"))
+    with FakeIPhone(untrusted_iphone("accept")) as phone:
+        monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", phone.address)
+        before = {p for p in tmp_path.rglob("*") if p.is_file()}
+        assert main(["checkup", "--no-trace"]) == 0
+        assert_read_only(phone, consented=True)
+        assert not phone.trusted_hosts() and phone.pair_records == {}
+    assert {p for p in tmp_path.rglob("*") if p.is_file()} - before == {tmp_path / "plan.md"}
+    assert not list(_isolated_home.rglob("*"))  # no pairing folder in TECHCHECK_HOME
+    plan = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert "Safety Check" in plan and "(report for the iPhone, not saved)" in plan
+    assert "Now checking the iPhone" in capsys.readouterr().err
