@@ -190,8 +190,11 @@ def write_plan(reports: list[Any], answers: Answers, lang: str, path: Path | Non
         out.print(Markdown(render_markdown(plan)))
         return
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(RENDERERS[path.suffix.lower()](plan), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(RENDERERS[path.suffix.lower()](plan), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # after a failure: leave nothing half-written behind
 
 
 def run_checkup(lang: str, trace: bool, answers_file: Path | None) -> int:
@@ -231,11 +234,19 @@ def _checkup(t: Any, trace: bool, answers_file: Path | None) -> int:
         kind = report["target"].get("kind", "device")
         if save_reports:
             report_path = path.with_name(f"{path.stem}-{index}-{kind}-report.json")
-            write_report(report, report_path)
-            loaded.append(read_report(report_path))
-        else:
-            raw = json.dumps(report, ensure_ascii=False).encode("utf-8")
-            loaded.append(report_from_bytes(raw, t("checkup.report_not_saved", kind=t(f"checkup.target.{kind}"))))
-    write_plan(loaded, answers, lang, path, out)
+            try:
+                write_report(report, report_path)
+                loaded.append(read_report(report_path))
+                continue
+            except OSError as exc:  # the report stays in the plan, only not as a file
+                ask.say("error.output", path=str(report_path), problem=exc.strerror or str(exc))
+        raw = json.dumps(report, ensure_ascii=False).encode("utf-8")
+        loaded.append(report_from_bytes(raw, t("checkup.report_not_saved", kind=t(f"checkup.target.{kind}"))))
+    try:
+        write_plan(loaded, answers, lang, path, out)
+    except OSError as exc:  # nothing is lost: the plan is shown here instead
+        ask.say("error.output", path=str(path), problem=exc.strerror or str(exc))
+        path = None
+        write_plan(loaded, answers, lang, None, out)
     ask.say("checkup.done" if path is None else "checkup.saved", path=str(path))
     return 0

@@ -379,12 +379,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     renderer = RENDERERS.get(path.suffix.lower())
     if renderer is None:
         raise UsageError(("error.plan_format", {"path": str(path)}))
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(renderer(plan), encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
         raise UsageError(("error.output", {"path": str(path), "problem": exc.strerror or str(exc)})) from None
+    finally:
+        tmp.unlink(missing_ok=True)  # after a failure: leave nothing half-written behind
     return EXIT_OK
 
 

@@ -271,3 +271,16 @@ def test_every_guide_the_plan_can_offer_exists_in_both_languages() -> None:
         for lang in ("en", "es"):
             guide = load_guide(guide_id, lang)
             assert guide is not None and guide.lang == lang, (guide_id, lang)
+
+
+def test_checkup_plan_that_cannot_be_written_is_shown_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plan.html").mkdir()  # a folder where the plan file would go: writing it fails
+    monkeypatch.setattr("sys.stdin", Terminal("y\ny\nn\nn\nn\n" + "\n" * 9 + "plan.html\n"))
+    assert main(["checkup"]) == 0
+    captured = capsys.readouterr()
+    assert "plan.html" in captured.err and "Nothing was saved" in captured.err
+    assert "Your safety comes first" in captured.out  # the plan, shown in the terminal
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.html"]  # no half-written file left
