@@ -44,21 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     where = android.add_mutually_exclusive_group()
     where.add_argument("--serial", metavar="SERIAL", help="the phone's USB serial (default: the only phone attached)")
     where.add_argument("--tcp", metavar="HOST:PORT", help="a phone with wireless or TCP debugging at HOST:PORT")
-    android.add_argument(
-        "--wait",
-        metavar="SECONDS",
-        type=int,
-        default=90,
-        help="how long to wait for 'Allow USB debugging?' to be accepted (default: 90)",
-    )
     ios.add_argument("--udid", metavar="UDID", help="the iPhone's UDID (default: the only iPhone attached)")
-    ios.add_argument(
-        "--wait",
-        metavar="SECONDS",
-        type=int,
-        default=90,
-        help="how long to wait for 'Trust This Computer?' to be answered, or the iPhone to be unlocked (default: 90)",
-    )
+    for phone, what in (
+        (android, "'Allow USB debugging?' to be accepted"),
+        (ios, "'Trust This Computer?' to be answered, or the iPhone to be unlocked"),
+    ):
+        phone.add_argument(
+            "--wait", metavar="SECONDS", type=int, default=90, help=f"how long to wait for {what} (default: 90)"
+        )
     ios.add_argument(
         "--forget",
         choices=("ask", "yes", "no"),
