@@ -181,20 +181,13 @@ def _plan_path(ask: Ask) -> Path | None:
 
 
 def write_plan(reports: list[Any], answers: Answers, lang: str, path: Path | None, out: Any) -> None:
-    from techcheck.plan import RENDERERS, build_plan, render_markdown
+    from techcheck.plan import build_plan, save_plan, show_plan
 
     plan = build_plan(reports, lang, answers)
     if path is None:
-        from rich.markdown import Markdown
-
-        out.print(Markdown(render_markdown(plan)))
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(RENDERERS[path.suffix.lower()](plan), encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)  # after a failure: leave nothing half-written behind
+        show_plan(plan, out)
+    else:
+        save_plan(plan, path)
 
 
 def run_checkup(lang: str, trace: bool, answers_file: Path | None) -> int:

@@ -349,7 +349,7 @@ def show_summary(console: Any, report: dict[str, Any], t: Any, saved: str | None
 
 # plan ----------------------------------------------------------------------------------------------
 def cmd_plan(args: argparse.Namespace) -> int:
-    from techcheck.plan import RENDERERS, build_plan, render_markdown
+    from techcheck.plan import RENDERERS, build_plan, save_plan, show_plan
     from techcheck.plan.answers import Answers, AnswersError, load_answers
     from techcheck.report import ReportError, read_report
 
@@ -363,23 +363,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise UsageError(("error.answers", {"problem": str(exc)})) from None
     plan = build_plan(reports, args.lang, answers)
     if not args.output:
-        from rich.markdown import Markdown
-
-        out, _ = _consoles()
-        out.print(Markdown(render_markdown(plan)))
+        show_plan(plan, _consoles()[0])
         return EXIT_OK
     path = Path(args.output).expanduser()
-    renderer = RENDERERS.get(path.suffix.lower())
-    if renderer is None:
+    if path.suffix.lower() not in RENDERERS:
         raise UsageError(("error.plan_format", {"path": str(path)}))
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(renderer(plan), encoding="utf-8")
-        tmp.replace(path)
+        save_plan(plan, path)
     except OSError as exc:
         raise UsageError(("error.output", {"path": str(path), "problem": exc.strerror or str(exc)})) from None
-    finally:
-        tmp.unlink(missing_ok=True)  # after a failure: leave nothing half-written behind
     return EXIT_OK
 
 

@@ -31,3 +31,13 @@ def state_home() -> Path:
     or a throw-away folder set by ``techcheck checkup --no-trace`` (``TECHCHECK_STATE_DIR``)."""
     env = os.environ.get("TECHCHECK_STATE_DIR")
     return Path(env) if env else techcheck_home()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all: through a hidden temporary file beside it, removed on failure."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -43,10 +43,9 @@ def build_report(
 
 def write_report(report: dict[str, Any], path: Path) -> None:
     """Write atomically: a partly written report is never left behind."""
-    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from techcheck.paths import write_atomically
+
+    write_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)

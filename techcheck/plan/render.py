@@ -94,3 +94,17 @@ def render_json(plan: Plan) -> str:
 
 
 RENDERERS = {".html": render_html, ".htm": render_html, ".md": render_markdown, ".json": render_json}
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the plan in the format its file name asks for (a suffix in RENDERERS). Raises OSError."""
+    from techcheck.paths import write_atomically
+
+    write_atomically(path, RENDERERS[path.suffix.lower()](plan))
+
+
+def show_plan(plan: Plan, console: Any) -> None:
+    """The plan in the terminal (Markdown through rich): nothing is written."""
+    from rich.markdown import Markdown
+
+    console.print(Markdown(render_markdown(plan)))
