@@ -136,7 +136,8 @@ class Job:
 
 # Reads --------------------------------------------------------------------------------------------
 async def read_values(lockdown: Any) -> dict[str, Any]:
-    values = await lockdown.get_value() or {}
+    """The values pymobiledevice3 read when the session started (asked again only if it has none)."""
+    values = getattr(lockdown, "all_values", None) or await lockdown.get_value() or {}
     return {k: values[k] for k in VALUE_KEYS if k in values}
 
 
