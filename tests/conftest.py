@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -10,6 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(os.environ.get("TECHCHECK_SHARED", ROOT.parent / "shared"))
+
+
+class Terminal(io.StringIO):
+    """Typed answers on standard input, as from a person at a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def shared_path(*parts: str) -> Path:

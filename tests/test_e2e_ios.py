@@ -7,13 +7,12 @@ iOS allow-list. Pairing ("Trust") and forgetting this computer are the two conse
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, Terminal
 from fakeios import FakeIPhone
 from iphones import (
     HOSTILE_NAME,
@@ -303,13 +302,6 @@ def test_hostile_names_are_escaped_and_bounded(long: bool, tmp_path: Path, monke
     html = plan.read_text(encoding="utf-8")
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(3)&gt;" in html
     assert HOSTILE_NAME not in html  # the device's own name is never shown unescaped (nor at all, today)
-
-
-class Terminal(io.StringIO):
-    """Typed answers on standard input, as from a person at a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 @pytest.mark.parametrize(("answer", "forgotten"), [("y\n", True), ("\n", False), ("n\n", False)])

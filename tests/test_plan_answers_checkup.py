@@ -3,23 +3,16 @@ guided checkup flow end to end at a (scripted) terminal."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
+from conftest import Terminal
 
 from techcheck.cli import main
 from techcheck.plan import build_plan, render_html, render_json, render_markdown
 from techcheck.plan.answers import Answers, AnswersError, guided_for, load_answers, parse_answers
 from techcheck.report import report_from_bytes
-
-
-class Terminal(io.StringIO):
-    """Typed answers on standard input, as from a person at a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 def report(kind: str = "ios", findings: list[dict] | None = None) -> dict:
