@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fakeserver import FakeServer
 
 from .protocol import (
     AUTH,
@@ -60,7 +61,7 @@ from .scenario import Response, Scenario
 MAX_PAYLOAD_V1 = 4096  # the payload limit before the CNXN says otherwise
 
 
-class FakeAdbd:
+class FakeAdbd(FakeServer):
     """A fake adbd serving ``scenario`` on ``host``:``port`` (a free port, chosen by ``start()``).
 
     What a test can look at, all thread-safe to read:
@@ -73,9 +74,8 @@ class FakeAdbd:
     """
 
     def __init__(self, scenario: Scenario, host: str = "127.0.0.1") -> None:
+        self._init_server(host)
         self.scenario = scenario
-        self.host = host
-        self.port = 0
         self.command_log: list[str] = []
         self.sync_log: list[tuple[str, str]] = []
         self.max_concurrent = 0
@@ -85,68 +85,21 @@ class FakeAdbd:
             key if isinstance(key, rsa.RSAPublicKey) else decode_adb_public_key(key) for key in scenario.trusted_keys
         ]
         self._running = 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
-        self._connections: list[_Connection] = []
 
     @property
     def serial(self) -> str:
         """The name `adb connect` gives this device: ``127.0.0.1:<port>``."""
         return f"{self.host}:{self.port}"
 
-    # --- Life cycle ----------------------------------------------------------------------------------------------
+    # --- Life cycle (tests/fakeserver.py) ------------------------------------------------------------------------
 
-    def start(self) -> FakeAdbd:
-        self._listener = socket.create_server((self.host, 0))
-        self._listener.settimeout(0.05)  # accept() polls, so that stop() never waits on a blocked accept
-        self.port = self._listener.getsockname()[1]
-        # All our threads are daemons, so that a test that forgets stop() cannot hang pytest at exit; stop()
-        # itself joins them all (test_fakeadb checks that none is left).
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fakeadbd-accept-{self.port}", daemon=True
-        )
-        self._accept_thread.start()
-        return self
+    thread_name = "fakeadbd"
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Close the listener and every connection (without CLSE, like a phone switched off); wait for all threads."""
-        self._stopping.set()
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout)
-        if self._listener is not None:
-            self._listener.close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            conn.hang_up()
-        for conn in connections:
-            conn.thread.join(timeout)
+    def _connection(self, sock: socket.socket) -> _Connection:
+        return _Connection(self, sock)
 
-    def __enter__(self) -> FakeAdbd:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            sock.settimeout(None)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = _Connection(self, sock)
-            with self._lock:
-                self._connections = [c for c in self._connections if c.thread.is_alive()]
-                self._connections.append(conn)
-                self.connection_count += 1
-            conn.thread.start()
+    def _accepted(self, conn: _Connection) -> None:
+        self.connection_count += 1
 
     # --- Bookkeeping, called from connection threads -------------------------------------------------------------
 

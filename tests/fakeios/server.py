@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fakeserver import FakeServer
 
 from .protocol import (
     APPLICATION_TYPES,
@@ -340,7 +341,7 @@ def _profile_uuid(blob: bytes) -> str | None:
     return None
 
 
-class FakeIPhone:
+class FakeIPhone(FakeServer):
     """A fake usbmuxd serving the phones of ``scenarios`` (one Scenario, or a list: empty = no phone attached).
 
     What a test can look at, all safe to read from the test thread:
@@ -358,8 +359,7 @@ class FakeIPhone:
         scenario_list = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
         if len({scenario.udid for scenario in scenario_list}) != len(scenario_list):
             raise ValueError("two phones share a UDID")
-        self.host = host
-        self.port = 0
+        self._init_server(host)
         self.buid = buid
         self.log: list[Request] = []
         self.tls_connections: list[TlsConnection] = []
@@ -377,11 +377,6 @@ class FakeIPhone:
                 )
                 self.pair_records[device.udid] = record
                 device.trust(record)
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
-        self._connections: set[_Connection] = set()
         self._listeners: set[_Connection] = set()
 
     # --- What tests read --------------------------------------------------------------------------------------------
@@ -455,56 +450,14 @@ class FakeIPhone:
                 return device
         raise LookupError(f"no phone {udid!r}")
 
-    # --- Life cycle ------------------------------------------------------------------------------------------------
+    # --- Life cycle (tests/fakeserver.py) --------------------------------------------------------------------------
 
-    def start(self) -> FakeIPhone:
-        self._listener = socket.create_server((self.host, 0))
-        self._listener.settimeout(0.05)  # accept() polls, so that stop() never waits on a blocked accept
-        self.port = self._listener.getsockname()[1]
-        self._accept_thread = threading.Thread(target=self._accept_loop, name=f"fakeios-usbmuxd-{self.port}")
-        self._accept_thread.daemon = True
-        self._accept_thread.start()
-        return self
+    thread_name = "fakeios-usbmuxd"
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Close the listener and every connection (like usbmuxd exiting); wait for every thread."""
-        self._stopping.set()
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout)
-        if self._listener is not None:
-            self._listener.close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            conn.hang_up()
-        for conn in connections:
-            if conn.thread is not None:
-                conn.thread.join(timeout)
-
-    def __enter__(self) -> FakeIPhone:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            sock.settimeout(None)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = _Connection(sock)
-            conn.thread = threading.Thread(target=self._serve, args=(conn,), name=f"fakeios-conn-{self.port}")
-            conn.thread.daemon = True
-            with self._lock:
-                self._connections = {c for c in self._connections if c.thread is None or c.thread.is_alive()}
-                self._connections.add(conn)
-            conn.thread.start()
+    def _connection(self, sock: socket.socket) -> _Connection:
+        conn = _Connection(sock)
+        conn.thread = threading.Thread(target=self._serve, args=(conn,), name=f"fakeios-conn-{self.port}", daemon=True)
+        return conn
 
     def _serve(self, conn: _Connection) -> None:
         try:
