@@ -170,6 +170,18 @@ class AdbConnection:
             raise
         except Exception as exc:  # noqa: BLE001
             raise AdbError("unreachable", f"{exc.__class__.__name__}: {exc}") from None
+        try:
+            return self._handshake(auth_timeout, waiting, connect_timeout)
+        except BaseException:  # a phone that never allows this computer must not leave the socket open
+            try:
+                self._transport.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+            raise
+
+    def _handshake(
+        self, auth_timeout: float, waiting: Callable[[float], None] | None, connect_timeout: float
+    ) -> dict[str, str]:
         self._send(CNXN, A_VERSION, MAX_DATA, b"host::\0")
         sent_signature = sent_key = False
         deadline = time.monotonic() + connect_timeout
